@@ -1,0 +1,3 @@
+from benchsuite.cli.main import main
+
+main()

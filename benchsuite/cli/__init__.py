@@ -1,0 +1,1 @@
+"""The ``benchsuite`` command line (typer + rich)."""
