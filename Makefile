@@ -1,0 +1,26 @@
+# benchsuite: the two commands of the README, plus developer shortcuts.
+#   make run    set up .venv and run the whole benchmark on the embedded default, then build the board
+#   make test   set up .venv with dev tools and run every test tier (what CI runs)
+VENV ?= .venv
+BS := $(VENV)/bin/benchsuite
+
+.PHONY: run test test-fast lint setup setup-dev
+
+setup:
+	scripts/install.sh
+
+setup-dev:
+	scripts/install.sh --dev
+
+run: setup
+	$(BS) run --all --out runs
+	$(BS) leaderboard --records runs --out leaderboards
+
+test: setup-dev
+	scripts/test.sh
+
+test-fast: setup-dev
+	$(VENV)/bin/python -m pytest
+
+lint:
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
