@@ -1,0 +1,202 @@
+"""Leaderboard output folder: files, figures, HTML escaping and CSP, index, and the CLI."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from benchsuite.cli import leaderboard as leaderboard_cli
+from benchsuite.errors import ConfigError, RecordError
+from benchsuite.leaderboard.build import BOARD_FILES, write_leaderboards
+from benchsuite.leaderboard.gather import gather_records
+from benchsuite.leaderboard.html import esc
+from benchsuite.leaderboard.tables import Provenance
+from tests.leaderboard.conftest import XSS_NAME
+from tests.results.record_factory import FINGERPRINT, make_record, write
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+PROV = Provenance(command="benchsuite leaderboard --records runs", harness_version="1.0", machine="test box")
+
+
+class _Collector(HTMLParser):
+    """Counts tags, collects scripts, tbody rows and text of the page."""
+
+    def __init__(self):
+        super().__init__()
+        self.scripts: list[str] = []
+        self.in_script = False
+        self.tbody_id: str | None = None
+        self.rows: dict[str, int] = {}
+        self.text: list[str] = []
+        self.imgs: list[str] = []
+        self.meta_csp = ""
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "script":
+            self.in_script = True
+            self.scripts.append("")
+        elif tag == "tbody":
+            self.tbody_id = attrs.get("id") or "anonymous"
+        elif tag == "tr" and self.tbody_id:
+            self.rows[self.tbody_id] = self.rows.get(self.tbody_id, 0) + 1
+        elif tag == "img":
+            self.imgs.append(attrs.get("src", ""))
+        elif tag == "meta" and attrs.get("http-equiv") == "Content-Security-Policy":
+            self.meta_csp = attrs["content"]
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self.in_script = False
+        elif tag == "tbody":
+            self.tbody_id = None
+
+    def handle_data(self, data):
+        if self.in_script:
+            self.scripts[-1] += data
+        else:
+            self.text.append(data)
+
+
+@pytest.fixture()
+def written(sample_runs, tmp_path):
+    gathered = gather_records(records=[sample_runs])
+    out = tmp_path / "leaderboards"
+    boards = write_leaderboards(gathered, out, PROV)
+    assert len(boards) == 1
+    return out, boards[0]
+
+
+def test_board_folder_files_and_figures(written):
+    out, item = written
+    assert item.folder == out / "sim-smoke-seed0"
+    for name in BOARD_FILES:
+        assert (item.folder / name).is_file(), name
+    figs = sorted(p.name for p in (item.folder / "figures").iterdir())
+    assert figs == [
+        "auroc_vs_pearson.png",
+        "best_model_motifs.png",
+        "cagi5_vs_pearson.png",
+        "robustness_vs_perseq.png",
+    ]
+    for name in figs:
+        assert (item.folder / "figures" / name).read_bytes().startswith(PNG_MAGIC)
+    # the motif logos are the figure referenced by the best model's record, copied byte for byte
+    best = item.board.rows[0]
+    assert best.model == "deepstar"
+    original = best.records[0].record["figures"]["motif_logos"]
+    assert (item.folder / "figures" / "best_model_motifs.png").read_bytes() == Path(original).read_bytes()
+    meta = json.loads((item.folder / "board.json").read_text())
+    assert meta["dataset"]["fingerprint"] == FINGERPRINT
+    assert meta["best"]["model"] == "deepstar" and len(meta["records"]) == 7
+    assert (out / "index.html").is_file() and (out / "README.md").is_file()
+    assert "sim-smoke-seed0/leaderboard.md" in (out / "README.md").read_text()
+
+
+def test_html_escapes_record_strings_and_embeds_figures(written):
+    _, item = written
+    page = (item.folder / "index.html").read_text(encoding="utf-8")
+    assert XSS_NAME not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert page.count("<script") == 1  # only the sorter
+    parser = _Collector()
+    parser.feed(page)
+    assert XSS_NAME in "".join(parser.text)  # shown as text
+    assert parser.rows["board-rows"] == 4 and parser.rows["reference-rows"] == 3  # 2 ceilings + separator
+    assert len(parser.imgs) == 4 and all(src.startswith("data:image/png;base64,") for src in parser.imgs)
+    assert base64.b64decode(parser.imgs[0].split(",", 1)[1]).startswith(PNG_MAGIC)
+    # the CSP allows exactly the inline script that is on the page
+    digest = base64.b64encode(hashlib.sha256(parser.scripts[0].encode()).digest()).decode()
+    assert f"script-src 'sha256-{digest}'" in parser.meta_csp
+    assert "default-src 'none'" in parser.meta_csp
+    assert "http://" not in page and "https://" not in page  # self-contained
+    # the n/a cell explains itself
+    assert 'title="binary model without variant scores in this run">n/a</td>' in page
+
+
+def test_index_lists_every_board_folder(written, tmp_path):
+    out, _ = written
+    other = tmp_path / "other"
+    write(other, make_record("solo", fingerprint="ef" * 32, dataset_name="real-hg38 <b>"))
+    write_leaderboards(gather_records(records=[other]), out, PROV)
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert 'href="sim-smoke-seed0/index.html"' in index
+    assert 'href="real-hg38-b/index.html"' in index
+    assert "real-hg38 &lt;b&gt;" in index and "<b>" not in index
+
+
+def test_esc_covers_attributes():
+    assert esc('"><img src=x onerror=alert(1)>') == "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;"
+    assert esc("it's") == "it&#x27;s"
+
+
+def _app() -> typer.Typer:
+    app = typer.Typer()
+
+    @app.callback()
+    def _root() -> None:
+        """test root"""
+
+    leaderboard_cli.register(app)
+    return app
+
+
+def test_cli_builds_the_board(sample_runs, tmp_path):
+    out = tmp_path / "lb"
+    result = CliRunner().invoke(
+        _app(), ["leaderboard", "--records", str(sample_runs), "--out", str(out), "--title", "T"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "deepstar" in result.output and "7 record(s) used, 0 refused" in result.output
+    md = (out / "sim-smoke-seed0" / "leaderboard.md").read_text()
+    assert md.startswith("# T: sim-smoke-seed0")
+    assert f"benchsuite leaderboard --records {sample_runs} --out {out} --title T" in md
+
+
+def test_cli_exit_codes(sample_runs, tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(_app(), ["leaderboard", "--out", str(tmp_path / "x")])
+    assert isinstance(result.exception, ConfigError)
+
+    # one tampered record: the board is still built (exit 0) and the refusal is reported ...
+    victim = next(sample_runs.rglob("cnn/quantitative/seed0/record.json"))
+    data = json.loads(victim.read_text())
+    data["metrics"]["wholechrom.pearson"]["mean"] = 0.99
+    victim.write_text(json.dumps(data))
+    ok = runner.invoke(_app(), ["leaderboard", "--records", str(sample_runs), "--out", str(tmp_path / "a")])
+    assert ok.exit_code == 0 and "1 refused" in ok.output
+    page = (tmp_path / "a" / "sim-smoke-seed0" / "index.html").read_text()
+    assert "Refused records" in page and esc(str(victim)) in page
+    # ... but --strict fails and writes nothing
+    strict = runner.invoke(
+        _app(), ["leaderboard", "--records", str(sample_runs), "--out", str(tmp_path / "b"), "--strict"]
+    )
+    assert isinstance(strict.exception, RecordError) and "--strict" in str(strict.exception)
+    assert not (tmp_path / "b").exists()
+
+    # nothing valid at all: non-zero
+    empty = tmp_path / "only-bad"
+    bad = write(empty, make_record("m"))
+    bad.write_text(bad.read_text().replace('"seed": 0', '"seed": 1'))
+    none = runner.invoke(_app(), ["leaderboard", "--records", str(empty), "--out", str(tmp_path / "c")])
+    assert isinstance(none.exception, RecordError)
+    assert "no valid result record" in str(none.exception)
+
+
+def test_cli_through_main_exits_2_without_traceback(tmp_path, capsys):
+    from benchsuite.cli.main import main
+
+    with pytest.raises(SystemExit) as info:
+        main(["leaderboard", "--records", str(tmp_path / "missing")])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "records folder does not exist" in err and "Traceback" not in err
+    assert re.search(r"missing", err)
