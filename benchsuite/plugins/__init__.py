@@ -1,0 +1,52 @@
+"""The public plugin API of benchsuite (SPEC §2).
+
+A plugin distribution declares an entry point in group ``benchsuite`` naming a module with a
+hook implementation::
+
+    # pyproject.toml
+    [project.entry-points.benchsuite]
+    my-plugin = "my_package.plugin"
+
+    # my_package/plugin.py
+    from benchsuite.plugins import ModelSpec, hookimpl
+
+    @hookimpl
+    def benchsuite_register_models(register):
+        register(ModelSpec(name="my-model", build=build, tasks={"quantitative"}, bin_size=32))
+
+``build(task: TaskSpec, **hparams)`` returns a ``torch.nn.Module`` mapping one-hot
+``(N, 4, L)`` input to ``(N, T)`` logits (binary) or ``(N, T, L // bin_size)`` non-negative
+coverage (quantitative). :func:`load_plugins` discovers the plugins (fault-isolated,
+allow-listable with ``BENCHSUITE_PLUGINS``) and :func:`check_model_contract` verifies the
+tensor contract on a dry batch.
+
+Importing this package does not import torch.
+"""
+
+from benchsuite.plugins.hookspecs import hookimpl
+from benchsuite.plugins.manager import (
+    ALLOW_ENV,
+    ENTRY_POINT_GROUP,
+    PluginInfo,
+    PluginLoadError,
+    RegisteredModel,
+    Registry,
+    check_model_contract,
+    load_plugins,
+)
+from benchsuite.plugins.spec import TASK_KINDS, ModelSpec, TaskSpec
+
+__all__ = [
+    "ALLOW_ENV",
+    "ENTRY_POINT_GROUP",
+    "TASK_KINDS",
+    "ModelSpec",
+    "TaskSpec",
+    "hookimpl",
+    "load_plugins",
+    "Registry",
+    "RegisteredModel",
+    "PluginInfo",
+    "PluginLoadError",
+    "check_model_contract",
+]
