@@ -1,0 +1,207 @@
+"""A tiny hand-made bundle for the data tests, written without the simulator.
+
+Genome: chr1, chr2 (train), chr8 (test), chr9 (valid) and chrY (excluded by the default
+split; the tracks do not have it). Two targets A and B with replicate-2 tracks and
+narrowPeak files. Built in:
+
+- N runs on chr1 and chr8;
+- NaN gaps (no data) in target A on chr2 and in target B on chr8;
+- excluded regions on chr1 and chr8;
+- coverage values on a 1/8 grid below 16, exactly representable in float16, so cached
+  train/valid coverage equals the bigWig values exactly.
+
+The FASTA is written by hand (60-column lines, pyfaidx builds the index) and the bigWigs with
+pyBigWig directly, so these tests do not depend on benchsuite's writers.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyBigWig
+import pytest
+import yaml
+
+GEOMETRY = {
+    "chunk_length": 300,
+    "input_length": 200,
+    "bin_sizes": [1, 10, 50],
+    "common_bin": 50,
+    "coverage_threshold": 2.0,
+}
+CHROM_SIZES = {"chr1": 36_000, "chr2": 24_000, "chr8": 21_000, "chr9": 15_000, "chrY": 3_000}
+TRACK_CHROMS = ("chr1", "chr2", "chr8", "chr9")
+TARGETS = ("A", "B")
+N_RUNS = {"chr1": [(1_000, 1_090)], "chr8": [(5_000, 5_040)]}
+NAN_GAPS = {("A", "chr2"): [(6_000, 6_900)], ("B", "chr8"): [(9_000, 9_250)]}
+EXCLUDED = [("chr1", 20_000, 20_500), ("chr8", 15_010, 15_100)]
+
+
+@dataclass
+class TinyBundle:
+    """Paths and the ground-truth arrays of the tiny bundle."""
+
+    root: Path
+    manifest: Path
+    genome: Path
+    tracks: dict[str, Path]
+    rep2: dict[str, Path]
+    peaks: dict[str, Path]
+    excluded: Path
+    seqs: dict[str, str] = field(default_factory=dict)
+    cov: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
+    peak_intervals: dict[str, list[tuple[str, int, int, int]]] = field(default_factory=dict)
+
+    def manifest_data(self) -> dict:
+        return yaml.safe_load(self.manifest.read_text())
+
+    def write_manifest_data(self, data: dict) -> None:
+        self.manifest.write_text(yaml.safe_dump(data, sort_keys=False))
+
+
+def write_fasta(path: Path, seqs: dict[str, str], width: int = 60) -> None:
+    with open(path, "w") as handle:
+        for name, seq in seqs.items():
+            handle.write(f">{name} tiny test chromosome\n")
+            for i in range(0, len(seq), width):
+                handle.write(seq[i : i + width] + "\n")
+
+
+def write_bigwig_direct(path: Path, chrom_sizes: dict[str, int], values: dict[str, np.ndarray]) -> None:
+    """Base-resolution values -> bigWig as fixed-step entries (span 1); NaN runs get no entry."""
+    bw = pyBigWig.open(str(path), "w")
+    bw.addHeader(list(chrom_sizes.items()))
+    for chrom in chrom_sizes:
+        if chrom not in values:
+            continue
+        arr = np.asarray(values[chrom], dtype=np.float64)
+        finite = np.r_[False, ~np.isnan(arr), False]
+        edges = np.flatnonzero(np.diff(finite.astype(np.int8)))
+        for start, end in zip(edges[0::2], edges[1::2], strict=True):
+            bw.addEntries(chrom, int(start), values=arr[start:end], span=1, step=1)
+    bw.close()
+
+
+def _quantize(x: np.ndarray) -> np.ndarray:
+    return np.clip(np.round(x * 8) / 8, 0, 15.875).astype(np.float32)
+
+
+def make_tiny_bundle(root: Path, seed: int = 0) -> TinyBundle:
+    """Write the tiny bundle into ``root`` and return its description."""
+    rng = np.random.default_rng(seed)
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "tracks").mkdir(exist_ok=True)
+    (root / "peaks").mkdir(exist_ok=True)
+    seqs = {}
+    for chrom, size in CHROM_SIZES.items():
+        codes = rng.integers(0, 4, size)
+        seq = np.frombuffer(b"ACGT", dtype=np.uint8)[codes].copy()
+        lower = rng.random(size) < 0.1  # soft-masked bases read like upper-case ones
+        seq[lower] += 32
+        for a, b in N_RUNS.get(chrom, []):
+            seq[a:b] = ord("N")
+        seqs[chrom] = seq.tobytes().decode()
+    genome = root / "genome.fa"
+    write_fasta(genome, seqs)
+
+    track_sizes = {c: CHROM_SIZES[c] for c in TRACK_CHROMS}
+    bundle = TinyBundle(
+        root=root,
+        manifest=root / "manifest.yaml",
+        genome=genome,
+        tracks={t: root / "tracks" / f"{t}.rep1.bw" for t in TARGETS},
+        rep2={t: root / "tracks" / f"{t}.rep2.bw" for t in TARGETS},
+        peaks={t: root / "peaks" / f"{t}.narrowPeak" for t in TARGETS},
+        excluded=root / "excluded.bed",
+        seqs=seqs,
+    )
+    for ti, target in enumerate(TARGETS):
+        rep1_values, rep2_values, peaks = {}, {}, []
+        for chrom, size in track_sizes.items():
+            base = rng.gamma(4.0, 0.1, size)
+            signal = np.zeros(size)
+            # a peak every ~900 bp on average, target-specific positions and heights
+            n_peaks = size // 900
+            centers = np.sort(rng.integers(200, size - 200, n_peaks))
+            for i, c in enumerate(centers):
+                half = int(rng.integers(20, 60))
+                height = float(rng.uniform(3, 10)) if (i + ti) % 3 else float(rng.uniform(1.0, 1.8))
+                signal[c - half : c + half] += height
+                peaks.append((chrom, c - half, c + half, half))
+            rep1 = _quantize(base + signal)
+            rep2 = _quantize(rng.gamma(4.0, 0.1, size) + signal * rng.uniform(0.6, 1.2))
+            for gap_start, gap_end in NAN_GAPS.get((target, chrom), []):
+                rep1[gap_start:gap_end] = np.nan
+            rep1_values[chrom], rep2_values[chrom] = rep1, rep2
+            bundle.cov[target, chrom] = rep1
+            bundle.cov[f"{target}.rep2", chrom] = rep2
+        write_bigwig_direct(bundle.tracks[target], track_sizes, rep1_values)
+        write_bigwig_direct(bundle.rep2[target], track_sizes, rep2_values)
+        with open(bundle.peaks[target], "w") as handle:
+            for i, (chrom, s, e, summit) in enumerate(peaks):
+                handle.write(f"{chrom}\t{s}\t{e}\tpeak{i}\t100\t.\t5.0\t3.0\t2.0\t{summit}\n")
+        bundle.peak_intervals[target] = peaks
+    with open(bundle.excluded, "w") as handle:
+        handle.write("# unmappable regions\n")
+        for chrom, s, e in EXCLUDED:
+            handle.write(f"{chrom}\t{s}\t{e}\n")
+    manifest = {
+        "benchsuite_manifest": 1,
+        "name": "tiny",
+        "genome": "genome.fa",
+        "targets": [
+            {
+                "name": t,
+                "track": f"tracks/{t}.rep1.bw",
+                "replicate2": f"tracks/{t}.rep2.bw",
+                "peaks": f"peaks/{t}.narrowPeak",
+                "description": f"tiny target {t}",
+            }
+            for t in TARGETS
+        ],
+        "split": {"test": ["chr8"], "valid": ["chr9"], "train": None, "exclude": ["chrY"]},
+        "excluded": "excluded.bed",
+        "map_chrom_names": False,
+        "geometry": GEOMETRY,
+    }
+    bundle.manifest.write_text(yaml.safe_dump(manifest, sort_keys=False))
+    return bundle
+
+
+@pytest.fixture(scope="session")
+def tiny_bundle_template(tmp_path_factory: pytest.TempPathFactory) -> TinyBundle:
+    """The tiny bundle, built once per session (do not modify; use ``tiny_bundle``)."""
+    return make_tiny_bundle(tmp_path_factory.mktemp("tiny") / "bundle")
+
+
+@pytest.fixture()
+def tiny_bundle(tiny_bundle_template: TinyBundle, tmp_path: Path) -> TinyBundle:
+    """A private copy of the tiny bundle that a test may modify."""
+    root = tmp_path / "bundle"
+    shutil.copytree(tiny_bundle_template.root, root)
+    t = tiny_bundle_template
+    return TinyBundle(
+        root=root,
+        manifest=root / "manifest.yaml",
+        genome=root / "genome.fa",
+        tracks={k: root / v.relative_to(t.root) for k, v in t.tracks.items()},
+        rep2={k: root / v.relative_to(t.root) for k, v in t.rep2.items()},
+        peaks={k: root / v.relative_to(t.root) for k, v in t.peaks.items()},
+        excluded=root / "excluded.bed",
+        seqs=t.seqs,
+        cov=t.cov,
+        peak_intervals=t.peak_intervals,
+    )
+
+
+@pytest.fixture(scope="session")
+def tiny_cache(tiny_bundle_template: TinyBundle, tmp_path_factory: pytest.TempPathFactory):
+    """The prepared cache of the tiny bundle (session-wide, read-only)."""
+    from benchsuite.data.prepare import prepare_dataset
+
+    return prepare_dataset(
+        tiny_bundle_template.manifest, cache_dir=tmp_path_factory.mktemp("cache"), progress=False
+    )
