@@ -1,9 +1,70 @@
-"""CLI: `benchsuite evaluate` (placeholder until its owner fills it in)."""
+"""CLI: ``benchsuite evaluate`` — re-evaluate a trained checkpoint with the fixed harness."""
 
 from __future__ import annotations
 
+import json
+import logging
+from pathlib import Path
+
 import typer
+
+log = logging.getLogger(__name__)
+
+EVALUATE_HELP = (
+    "Re-evaluate a trained checkpoint with the installed harness and write its result record."
+    "\n\n"
+    "The model is rebuilt through its plugin (by name and stored hyperparameters) and scored on the bundle "
+    "it was trained on (stored in the checkpoint) or on --bundle. The record goes to OUT/record.json "
+    "(default: the checkpoint's folder, replacing the cell's record)."
+)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the root app."""
+    """Add ``benchsuite evaluate`` to the root app."""
+
+    @app.command("evaluate", help=EVALUATE_HELP)
+    def evaluate(
+        checkpoint: Path = typer.Option(..., "--checkpoint", help="checkpoint.ckpt of a trained cell."),
+        bundle: Path = typer.Option(
+            None, "--bundle", help="Bundle folder or manifest (default: the training one)."
+        ),
+        out: Path = typer.Option(
+            None, "--out", help="Folder for record.json (default: the checkpoint's folder)."
+        ),
+        cache: Path = typer.Option(None, "--cache", help="Dataset cache folder (default $BENCHSUITE_CACHE)."),
+        accelerator: str = typer.Option(None, "--accelerator", help="cpu, gpu or auto (evaluation device)."),
+        no_cagi5: bool = typer.Option(False, "--no-cagi5", help="Skip the CAGI5 variant-effect evaluation."),
+        no_motifs: bool = typer.Option(False, "--no-motifs", help="Skip the motif-recovery evaluation."),
+        print_json: bool = typer.Option(False, "--json", help="Print the whole record as JSON."),
+    ) -> None:
+        from rich.console import Console
+
+        from benchsuite.run.evaluate import evaluate_checkpoint_to_record
+
+        record, path = evaluate_checkpoint_to_record(
+            checkpoint,
+            bundle=bundle,
+            out=out,
+            cache_dir=cache,
+            accelerator=accelerator,
+            cagi5=not no_cagi5,
+            motifs=not no_motifs,
+        )
+        console = Console()
+        if print_json:
+            console.print_json(json.dumps(record))
+            return
+        from rich.table import Table
+
+        table = Table(
+            title=f"{record['model']['name']} / {record['task']} (harness {record['harness_version']})"
+        )
+        table.add_column("metric")
+        table.add_column("mean", justify="right")
+        for name, entry in sorted(record["metrics"].items()):
+            mean = entry.get("mean") if isinstance(entry, dict) else None
+            table.add_row(name, "-" if mean is None else f"{mean:.4f}")
+        console.print(table)
+        for family, reason in sorted((record.get("not_applicable") or {}).items()):
+            console.print(f"[dim]{family}: not applicable ({reason})[/]", highlight=False)
+        console.print(f"record written to {path}", highlight=False)

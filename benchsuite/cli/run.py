@@ -1,9 +1,89 @@
-"""CLI: `benchsuite run` (placeholder until its owner fills it in)."""
+"""CLI: ``benchsuite run`` — train and evaluate the (model, task) matrix, resumably."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
+
+RUN_HELP = (
+    "Train and score models on the benchmark; resumable: rerun the same command after an interruption."
+    "\n\n"
+    "Select models with --all (every registered model x each task it supports) or --model NAME "
+    "(repeatable or comma-separated). Without --bundle the profile's simulated bundle is made once under "
+    "OUT/bundles/. Records: OUT/<dataset fingerprint>/<model>/<task>/seed<seed>/record.json."
+)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the root app."""
+    """Add ``benchsuite run`` to the root app."""
+
+    @app.command("run", help=RUN_HELP)
+    def run(
+        all_models: bool = typer.Option(
+            False, "--all", help="Every registered model on each task it supports."
+        ),
+        model: list[str] = typer.Option(
+            None, "--model", "-m", help="Model name (repeat or comma-separate for several).", metavar="NAME"
+        ),
+        task: str = typer.Option(None, "--task", help="Only this task: binary or quantitative."),
+        profile: str = typer.Option(
+            "default", "--profile", help="Size/budget profile: smoke, default or paper."
+        ),
+        bundle: Path = typer.Option(
+            None, "--bundle", help="Bundle folder or manifest (default: simulate the profile's bundle)."
+        ),
+        out: Path = typer.Option(Path("runs"), "--out", help="Output folder."),
+        seed: int = typer.Option(0, "--seed", help="Seed of the simulated bundle and of training."),
+        shard: str = typer.Option(
+            None, "--shard", help="Run only shard K of N of the matrix (1-based), e.g. 2/8."
+        ),
+        wandb: str = typer.Option("offline", "--wandb", help="W&B mode: online, offline or disabled."),
+        accelerator: str = typer.Option(
+            None, "--accelerator", help="Lightning accelerator (cpu, gpu, auto)."
+        ),
+        devices: str = typer.Option(
+            None, "--devices", help="Lightning devices (a count, a list 0,1 or auto)."
+        ),
+        num_nodes: int = typer.Option(None, "--num-nodes", help="Number of nodes (multi-node DDP)."),
+        strategy: str = typer.Option(None, "--strategy", help="Lightning strategy (e.g. ddp)."),
+        precision: str = typer.Option(None, "--precision", help="Lightning precision (e.g. 32, bf16-mixed)."),
+        max_epochs: int = typer.Option(None, "--max-epochs", help="Override the profile's epoch budget."),
+        num_workers: int = typer.Option(0, "--num-workers", help="DataLoader worker processes."),
+        no_cagi5: bool = typer.Option(False, "--no-cagi5", help="Skip the CAGI5 variant-effect evaluation."),
+        no_motifs: bool = typer.Option(False, "--no-motifs", help="Skip the motif-recovery evaluation."),
+        no_ceilings: bool = typer.Option(
+            False, "--no-ceilings", help="Skip the oracle / replicate-2 ceilings."
+        ),
+        cache: Path = typer.Option(None, "--cache", help="Dataset cache folder (default $BENCHSUITE_CACHE)."),
+    ) -> None:
+        from rich.console import Console
+
+        from benchsuite.run.runner import RunOptions, print_summary, run_benchmark
+
+        names = tuple(n.strip() for item in (model or []) for n in item.split(",") if n.strip())
+        options = RunOptions(
+            models=names,
+            all_models=all_models,
+            task=task,
+            profile=profile,
+            bundle=bundle,
+            out=out,
+            seed=seed,
+            shard=shard,
+            wandb=wandb,
+            accelerator=accelerator,
+            devices=devices,
+            num_nodes=num_nodes,
+            strategy=strategy,
+            precision=precision,
+            max_epochs=max_epochs,
+            num_workers=num_workers,
+            cagi5=not no_cagi5,
+            motifs=not no_motifs,
+            ceilings=not no_ceilings,
+            cache_dir=cache,
+        )
+        summary = run_benchmark(options, console=Console(stderr=True))
+        print_summary(summary, Console())
+        raise typer.Exit(code=summary.exit_code)
