@@ -110,6 +110,20 @@ def render_summary(cache: DatasetCache, console: Console, *, status: str | None 
             soft_wrap=True,
         )
 
+    negatives = [info["negatives"] for info in (kinds.get("binary") or {}).values() if "negatives" in info]
+    if negatives:
+        console.print(
+            f"binary negatives (peak-free chunks, manifest binary_negatives): "
+            f"{sum(x['kept'] for x in negatives):,} kept of {sum(x['candidates'] for x in negatives):,} "
+            f"candidates ({sum(x['below_threshold'] for x in negatives):,} below the coverage threshold)",
+            soft_wrap=True,
+        )
+    label_only = [n for n in cache.label_target_names if n not in cache.target_names]
+    if label_only:
+        console.print(
+            f"label-only targets (peaks, no coverage track): {', '.join(label_only)}", soft_wrap=True
+        )
+
     targets = Table(title="positives per target (peak overlaps the central window)", title_justify="left")
     targets.add_column("target")
     columns = [
@@ -121,7 +135,7 @@ def render_summary(cache: DatasetCache, console: Console, *, status: str | None 
     for kind, s in columns:
         targets.add_column(f"{'peak' if kind == 'binary' else 'coverage'} {s}", justify="right")
     if columns:
-        for name in cache.target_names:
+        for name in cache.label_target_names:  # the labels' targets: those with a peak file
             targets.add_row(
                 name, *(f"{kinds[k][s]['positives'][name]} / {kinds[k][s]['n']}" for k, s in columns)
             )

@@ -10,9 +10,12 @@ Layout of ``<cache_dir>/<fingerprint>/``::
 Each split folder holds raw little-endian arrays (shapes and dtypes in ``meta.json``):
 ``seq.u8`` (N, W) base codes, ``cov.f16``/``cov.f32`` (N, T, W) replicate-1 coverage,
 ``cov_rep2.*`` (N, T, W) replicate-2 coverage (test splits, when the manifest has it),
-``labels.u8`` (N, T) peak labels (binary splits and the quantitative test split) and
-``coords.i64`` (N, 2) chromosome index + start. Arrays are written by appending raw bytes
-block by block (memory independent of genome size) and read back with :class:`numpy.memmap`.
+``labels.u8`` (N, K) peak labels (binary splits and the quantitative test split) and
+``coords.i64`` (N, 2) chromosome index + start. ``T`` counts the coverage targets
+(``meta["targets"]``), ``K`` the label targets (``meta["label_targets"]``, the targets with a
+peak file); both lists are equal when every target has a track and peaks. Arrays are written
+by appending raw bytes block by block (memory independent of genome size) and read back with
+:class:`numpy.memmap`.
 """
 
 from __future__ import annotations
@@ -56,8 +59,9 @@ class SplitArrays:
     cov_rep2:
         ``(N, T, W)`` replicate-2 coverage for test splits when the manifest has it, else None.
     labels:
-        ``(N, T)`` uint8: 1 when a peak of target t overlaps the chunk's central
-        ``input_length`` window (binary splits and the quantitative test split), else None.
+        ``(N, K)`` uint8 over the label targets (``DatasetCache.label_target_names``): 1 when a
+        peak of target k overlaps the chunk's central ``input_length`` window (binary splits and
+        the quantitative test split), else None.
     coords:
         ``(N, 2)`` int64: chromosome index into ``chroms`` and chunk start (0-based).
     chroms:
@@ -113,7 +117,7 @@ class DatasetCache:
     meta:
         Parsed ``meta.json``.
     target_names:
-        Target names, in the order of the ``T`` axis.
+        Coverage target names, in the order of the ``T`` axis of ``cov``.
     geometry:
         Geometry with the effective coverage threshold.
     reused:
@@ -130,8 +134,26 @@ class DatasetCache:
 
     @property
     def num_targets(self) -> int:
-        """Number of targets ``T``."""
+        """Number of coverage targets ``T``."""
         return len(self.target_names)
+
+    @property
+    def label_target_names(self) -> tuple[str, ...]:
+        """Label target names, in the order of the ``K`` axis of ``labels`` (targets with peaks).
+
+        Equal to :attr:`target_names` when every target has a track and peaks (caches written
+        before label-only targets existed store no separate list).
+        """
+        names = self.meta.get("label_targets")
+        return self.target_names if names is None else tuple(names)
+
+    def task_target_names(self, kind: str) -> tuple[str, ...]:
+        """Targets of a task: coverage targets (``"quantitative"``) or label targets (``"binary"``)."""
+        if kind == "binary":
+            return self.label_target_names
+        if kind == "quantitative":
+            return self.target_names
+        raise ValueError(f"unknown task kind {kind!r} (binary or quantitative)")
 
     def has(self, kind: str, split: str) -> bool:
         """Whether the cache holds ``(kind, split)``."""
@@ -182,6 +204,7 @@ class DatasetCache:
             )
         folder = self.root / kind / split
         n, width, t = int(info["n"]), int(info["width"]), self.num_targets
+        k = int(info.get("num_labels", len(self.label_target_names)))
         cov_dtype = info["cov_dtype"]
         arrays = SplitArrays(
             seq=_map(folder / _file_name("seq", "uint8"), "uint8", (n, width)),
@@ -191,7 +214,7 @@ class DatasetCache:
                 if info.get("has_rep2")
                 else None
             ),
-            labels=_map(folder / _file_name("labels", "uint8"), "uint8", (n, t))
+            labels=_map(folder / _file_name("labels", "uint8"), "uint8", (n, k))
             if info.get("has_labels")
             else None,
             coords=np.array(_map(folder / _file_name("coords", "int64"), "int64", (n, 2))),
@@ -275,27 +298,39 @@ class SplitWriter:
     folder:
         The split folder (created).
     num_targets, width:
-        ``T`` and ``W``.
+        ``T`` (coverage targets) and ``W``.
     cov_dtype:
         ``"float16"`` or ``"float32"``.
     rep2, labels:
         Whether replicate-2 coverage / labels are stored.
+    num_labels:
+        ``K``, the number of label columns (default ``num_targets``).
     """
 
     _F16_MAX = float(np.finfo(np.float16).max)
 
     def __init__(
-        self, folder: Path, num_targets: int, width: int, cov_dtype: str, *, rep2: bool, labels: bool
+        self,
+        folder: Path,
+        num_targets: int,
+        width: int,
+        cov_dtype: str,
+        *,
+        rep2: bool,
+        labels: bool,
+        num_labels: int | None = None,
     ):
         folder.mkdir(parents=True, exist_ok=True)
         self.folder = folder
         self.num_targets = num_targets
+        self.num_labels = num_targets if num_labels is None else int(num_labels)
         self.width = width
         self.cov_dtype = cov_dtype
         self.rep2 = rep2
         self.labels = labels
         self.n = 0
-        self.positives = np.zeros(num_targets, dtype=np.int64)
+        self.positives = np.zeros(self.num_labels, dtype=np.int64)
+        self.negatives = 0  # rows without any positive label
         self.clipped = 0
         self._stack = contextlib.ExitStack()
         names = {"seq": "uint8", "cov": cov_dtype, "coords": "int64"}
@@ -338,7 +373,9 @@ class SplitWriter:
         if self.labels:
             assert labels is not None
             self._files["labels"].write(np.ascontiguousarray(labels, dtype=np.uint8).tobytes())
-            self.positives += labels.astype(bool).sum(axis=0)
+            positive = labels.astype(bool)
+            self.positives += positive.sum(axis=0)
+            self.negatives += int((~positive.any(axis=1)).sum())
         self.n += n
 
     def close(self) -> dict[str, Any]:
@@ -350,4 +387,5 @@ class SplitWriter:
             "cov_dtype": self.cov_dtype,
             "has_rep2": self.rep2,
             "has_labels": self.labels,
+            **({"num_labels": self.num_labels} if self.labels else {}),
         }

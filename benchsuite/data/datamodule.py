@@ -177,13 +177,17 @@ class _ChunkDataModule(L.LightningDataModule):
 
     @property
     def target_names(self) -> tuple[str, ...]:
-        """Target names (the ``T`` axis)."""
-        return self.manifest.target_names
+        """Target names of this task (the ``T`` axis of ``y``).
+
+        Quantitative: the targets with a coverage track; binary: the targets with a peak file
+        (label-only targets included). Both are every target when all have tracks and peaks.
+        """
+        return self.manifest.task_target_names(self.kind)
 
     @property
     def num_targets(self) -> int:
-        """Number of targets ``T``."""
-        return len(self.manifest.targets)
+        """Number of targets ``T`` of this task."""
+        return len(self.target_names)
 
     def task_spec(self) -> TaskSpec:
         """The :class:`~benchsuite.plugins.spec.TaskSpec` of this data."""

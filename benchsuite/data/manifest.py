@@ -1,10 +1,21 @@
 """Bundle manifests: the one file that names everything a benchmark is built from.
 
 A *bundle* is a folder holding a manifest (``manifest.yaml``, ``manifest.yml`` or
-``manifest.json``) and the files it names: genome FASTA, one bigWig track per target (plus an
-optional replicate-2 track), optional peak files, the chromosome split, optional excluded
-regions, an optional variant set and motif database, and the dataset geometry. Relative paths
-are resolved against the manifest's folder. See ``docs/ARCHITECTURE.md`` ("Bundle manifest").
+``manifest.json``) and the files it names: genome FASTA, per target a bigWig coverage track
+(plus an optional replicate-2 track) and/or a peak file, the chromosome split, optional
+excluded regions, an optional variant set and motif database, and the dataset geometry.
+Relative paths are resolved against the manifest's folder. See ``docs/ARCHITECTURE.md``
+("Bundle manifest") and ``docs/real-data.md`` (every field, with the paper's hg38 setting).
+
+Targets with a ``track`` are *coverage targets* (the quantitative task and the coverage axis
+of the cache); targets with ``peaks`` are *label targets* (the binary task's labels). A
+target may have both (the simulated bundles, ENCODE ATAC-seq with IDR peaks) or only peaks
+(a *label-only* target, e.g. a cell type with peak calls but no coverage track).
+
+Paths may use environment variables: ``${NAME}``, ``$NAME`` or ``${NAME:-default}``
+(``$$`` is a literal ``$``), e.g. ``${BENCHSUITE_REAL_DATA}/realmini/genome.fa``; an unset
+variable without a default is a :class:`~benchsuite.errors.ManifestError` naming the field and
+the variable.
 
 :func:`load_manifest` validates everything a user can get wrong (missing fields, wrong types,
 unknown keys, files that do not exist, inconsistent geometry) and raises
@@ -16,6 +27,8 @@ from __future__ import annotations
 import csv
 import json
 import math
+import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,8 +46,12 @@ __all__ = [
     "TargetSpec",
     "SplitSpec",
     "VariantSetSpec",
+    "BinaryNegatives",
     "Geometry",
     "Manifest",
+    "JASPAR_DEFAULT_EXCLUDE",
+    "JASPAR_LOW_INFORMATION_BITS",
+    "expand_path_variables",
     "find_manifest",
     "load_manifest",
     "write_manifest",
@@ -54,6 +71,15 @@ DEFAULT_GEOMETRY: dict[str, Any] = {
 }
 #: the paper's split: chr8 test, chr9 validation, every other chromosome but chrY for training
 DEFAULT_SPLIT: dict[str, Any] = {"test": ["chr8"], "valid": ["chr9"], "train": None, "exclude": ["chrY"]}
+#: motifs left out of motif recovery against a JASPAR database when ``motif_exclude`` is not
+#: given: the paper's two (MA1929.1, MA0615.1; an ID with a version removes every version, e.g.
+#: MA1929.2 in JASPAR 2024) ...
+JASPAR_DEFAULT_EXCLUDE: tuple[str, ...] = ("MA1929.1", "MA0615.1")
+#: ... plus every matrix of the database whose mean information content is below this many bits
+#: per position (JASPAR 2024: MA1929.2 and MA1930.2, the long CTCF matrices, and MA1978.2,
+#: ZNF354A; the next one has 0.73). Such long, low-information matrices match almost any
+#: first-layer filter, an untrained random one included (see docs/real-data.md).
+JASPAR_LOW_INFORMATION_BITS: float = 0.7
 
 _TOP_KEYS = {
     "benchsuite_manifest",
@@ -69,6 +95,8 @@ _TOP_KEYS = {
     "geometry",
     "simulator",
     "description",
+    "motif_exclude",
+    "binary_negatives",
 }
 _TARGET_KEYS = {"name", "track", "replicate2", "peaks", "description"}
 _SPLIT_LIST_KEYS = {"test", "valid", "train", "exclude"}
@@ -76,6 +104,9 @@ _SPLIT_TABLE_KEYS = {"table", "name_column", "split_column"}
 _SPLIT_TABLE_VALUES = {"train", "valid", "test", "exclude"}
 _GEOMETRY_KEYS = set(DEFAULT_GEOMETRY)
 _VARIANT_KEYS = {"sequences", "table"}
+_NEGATIVE_KEYS = {"source", "fraction"}
+_NEGATIVE_SOURCES = ("coverage-threshold", "genome")
+_VARIABLE = re.compile(r"\$(?:\$|\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))")
 
 
 @dataclass(frozen=True)
@@ -87,20 +118,33 @@ class TargetSpec:
     name:
         Unique target name (used in metrics and records).
     track:
-        bigWig coverage track, replicate 1 (the training target).
+        bigWig coverage track, replicate 1 (the quantitative training target); None for a
+        label-only target.
     replicate2:
-        Optional bigWig of replicate 2 (the experimental ceiling).
+        Optional bigWig of replicate 2 (the experimental ceiling); needs ``track``.
     peaks:
         Optional BED/narrowPeak file of this target's peaks (binary labels).
     description:
         Free text (cell type, assay, accession).
+
+    Every target has a track, peaks or both.
     """
 
     name: str
-    track: Path
+    track: Path | None
     replicate2: Path | None = None
     peaks: Path | None = None
     description: str = ""
+
+    @property
+    def has_coverage(self) -> bool:
+        """True when the target has a coverage track (a quantitative target)."""
+        return self.track is not None
+
+    @property
+    def has_labels(self) -> bool:
+        """True when the target has a peak file (a binary target)."""
+        return self.peaks is not None
 
 
 @dataclass(frozen=True)
@@ -119,6 +163,36 @@ class VariantSetSpec:
 
     sequences: Path
     table: Path
+
+
+@dataclass(frozen=True)
+class BinaryNegatives:
+    """Peak-free chunks added to the binary (peak-centred) dataset as negatives.
+
+    The paper's peak-centred set has negatives only through multi-task labels (a chunk holding
+    a peak of one cell type is a negative for the others). With one label target (or a few that
+    share most peaks) every chunk would be positive; this adds chunks without any peak.
+
+    Attributes
+    ----------
+    source:
+        ``"coverage-threshold"``: chunks of the coverage-threshold grid whose max coverage (any
+        coverage target) exceeds the threshold, i.e. accessible in some coverage target but
+        without a peak of any label target (Basset-like hard negatives); ``"genome"``: every
+        clean chunk of that grid without a peak.
+    fraction:
+        Keep this fraction of the eligible chunks, chosen by a hash of (chromosome, start), so
+        the choice is deterministic and independent of block sizes (1.0 keeps all).
+
+    Negative chunks never overlap a peak of any label target nor a peak-centred chunk.
+    """
+
+    source: str = "coverage-threshold"
+    fraction: float = 1.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-dict form (JSON-serialisable)."""
+        return {"source": self.source, "fraction": self.fraction}
 
 
 @dataclass(frozen=True)
@@ -173,11 +247,47 @@ class Manifest:
     truth: Path | None = None
     geometry: Geometry = field(default_factory=lambda: _default_geometry())
     simulator: dict[str, Any] | None = None
+    motif_exclude: tuple[str, ...] | None = None
+    binary_negatives: BinaryNegatives | None = None
 
     @property
     def target_names(self) -> tuple[str, ...]:
-        """Target names in manifest order."""
+        """Every target name in manifest order (coverage and label-only targets)."""
         return tuple(t.name for t in self.targets)
+
+    @property
+    def coverage_targets(self) -> tuple[TargetSpec, ...]:
+        """Targets with a coverage track (the quantitative task), in manifest order."""
+        return tuple(t for t in self.targets if t.track is not None)
+
+    @property
+    def label_targets(self) -> tuple[TargetSpec, ...]:
+        """Targets with a peak file (the binary task), in manifest order."""
+        return tuple(t for t in self.targets if t.peaks is not None)
+
+    @property
+    def coverage_target_names(self) -> tuple[str, ...]:
+        """Names of :attr:`coverage_targets` (the ``T`` axis of cached coverage)."""
+        return tuple(t.name for t in self.coverage_targets)
+
+    @property
+    def label_target_names(self) -> tuple[str, ...]:
+        """Names of :attr:`label_targets` (the ``T`` axis of cached labels)."""
+        return tuple(t.name for t in self.label_targets)
+
+    def task_target_names(self, kind: str) -> tuple[str, ...]:
+        """The targets a model of task ``kind`` predicts.
+
+        Parameters
+        ----------
+        kind:
+            ``"quantitative"`` (coverage targets) or ``"binary"`` (label targets).
+        """
+        if kind == "quantitative":
+            return self.coverage_target_names
+        if kind == "binary":
+            return self.label_target_names
+        raise ValueError(f"unknown task kind {kind!r} (binary or quantitative)")
 
     def input_files(self) -> list[tuple[str, Path]]:
         """Every file the manifest names, as ``(role, path)`` pairs in a stable order.
@@ -187,7 +297,8 @@ class Manifest:
         """
         files: list[tuple[str, Path]] = [("genome", self.genome)]
         for t in self.targets:
-            files.append((f"track:{t.name}", t.track))
+            if t.track is not None:
+                files.append((f"track:{t.name}", t.track))
             if t.replicate2 is not None:
                 files.append((f"replicate2:{t.name}", t.replicate2))
             if t.peaks is not None:
@@ -304,7 +415,8 @@ class _Checker:
 
     def file(self, value: Any, field_name: str) -> Path:
         text = self.string(value, field_name)
-        path = Path(text).expanduser()
+        expanded = expand_path_variables(text, field_name=field_name, source=self.path)
+        path = Path(expanded).expanduser()
         if not path.is_absolute():
             path = self.root / path
         path = path.resolve()
@@ -312,7 +424,8 @@ class _Checker:
             raise self.fail(
                 field_name,
                 f"file {text!r} does not exist (resolved to {path})",
-                hint="paths are relative to the manifest's folder; fix the path or add the file",
+                hint="paths are relative to the manifest's folder; fix the path or add the file"
+                + (" (check the environment variables it uses)" if expanded != text else ""),
             )
         return path
 
@@ -331,6 +444,52 @@ class _Checker:
                 raise self.fail(f"{field_name}[{i}]", f"expected a chromosome name, got {_type_name(item)}")
             out.append(str(item))
         return tuple(out)
+
+
+def expand_path_variables(text: str, *, field_name: str = "path", source: str | Path | None = None) -> str:
+    """Expand environment variables in a manifest path.
+
+    ``${NAME}`` and ``$NAME`` are replaced by the variable's value, ``${NAME:-default}`` by the
+    value or, when the variable is unset or empty, ``default``; ``$$`` is a literal ``$``.
+    A leading ``~`` is left for :meth:`pathlib.Path.expanduser`.
+
+    Parameters
+    ----------
+    text:
+        The path as written in the manifest.
+    field_name:
+        Manifest field (for the error message).
+    source:
+        The manifest file (for the error message).
+
+    Returns
+    -------
+    str
+        The expanded path.
+
+    Raises
+    ------
+    ManifestError
+        A variable without default is not set; the message names the field and the variable.
+    """
+
+    def replace(match: re.Match[str]) -> str:
+        if match.group(0) == "$$":
+            return "$"
+        name = match.group(1) or match.group(3)
+        default = match.group(2)
+        value = os.environ.get(name)
+        if default is not None:
+            return value if value else default
+        if value is None:
+            raise ManifestError(
+                f"field '{field_name}': environment variable {name} is not set (path {text!r})",
+                source=source,
+                hint=f"export {name}=... before running benchsuite, or write the path without ${{{name}}}",
+            )
+        return value
+
+    return _VARIABLE.sub(replace, text)
 
 
 def _type_name(value: Any) -> str:
@@ -376,8 +535,18 @@ def _parse_targets(check: _Checker, value: Any) -> tuple[TargetSpec, ...]:
         item = check.mapping(item, where, _TARGET_KEYS)
         if "name" not in item:
             raise check.fail(f"{where}.name", "missing (every target needs a name)")
-        if "track" not in item:
-            raise check.fail(f"{where}.track", "missing (every target needs a bigWig track)")
+        if item.get("track") is None and item.get("peaks") is None:
+            raise check.fail(
+                f"{where}.track",
+                "missing (a target needs a bigWig track, a peaks file, or both)",
+                hint="give `track:` for coverage (quantitative) and/or `peaks:` for labels (binary)",
+            )
+        if item.get("track") is None and item.get("replicate2") is not None:
+            raise check.fail(
+                f"{where}.track",
+                "missing (the target has a replicate2 track, which needs a replicate-1 track)",
+                hint="add `track:` or remove `replicate2:`",
+            )
         name = check.string(item["name"], f"{where}.name")
         if name in seen:
             raise check.fail(
@@ -390,7 +559,7 @@ def _parse_targets(check: _Checker, value: Any) -> tuple[TargetSpec, ...]:
         targets.append(
             TargetSpec(
                 name=name,
-                track=check.file(item["track"], f"{where}.track"),
+                track=check.optional_file(item, "track", f"{where}.track"),
                 replicate2=check.optional_file(item, "replicate2", f"{where}.replicate2"),
                 peaks=check.optional_file(item, "peaks", f"{where}.peaks"),
                 description=description,
@@ -413,6 +582,35 @@ def _parse_split(check: _Checker, value: Any) -> SplitSpec:
     exclude_value = data.get("exclude", DEFAULT_SPLIT["exclude"])
     exclude = () if exclude_value is None else check.names(exclude_value, "split.exclude")
     return _checked_split(check, SplitSpec(test=test, valid=valid, train=train, exclude=exclude))
+
+
+def _parse_motif_exclude(check: _Checker, value: Any) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, (list, tuple)):
+        raise check.fail("motif_exclude", f"expected a list of motif IDs or names, got {_type_name(value)}")
+    return tuple(check.string(v, f"motif_exclude[{i}]").strip() for i, v in enumerate(value))
+
+
+def _parse_binary_negatives(check: _Checker, value: Any) -> BinaryNegatives | None:
+    if value is None or value is False:
+        return None
+    if value is True:
+        return BinaryNegatives()
+    data = check.mapping(value, "binary_negatives", _NEGATIVE_KEYS)
+    source = check.string(data.get("source", "coverage-threshold"), "binary_negatives.source")
+    if source not in _NEGATIVE_SOURCES:
+        raise check.fail(
+            "binary_negatives.source",
+            f"unknown source {source!r}",
+            hint=f"use one of {', '.join(_NEGATIVE_SOURCES)}",
+        )
+    fraction = check.number(data.get("fraction", 1.0), "binary_negatives.fraction")
+    if not 0.0 < fraction <= 1.0:
+        raise check.fail("binary_negatives.fraction", f"must lie in (0, 1], got {fraction:g}")
+    return BinaryNegatives(source=source, fraction=fraction)
 
 
 def _parse_split_table(check: _Checker, data: dict[str, Any]) -> SplitSpec:
@@ -574,12 +772,28 @@ def load_manifest(path_or_bundle_dir: str | Path) -> Manifest:
     simulator = data.get("simulator")
     if simulator is not None:
         simulator = check.mapping(simulator, "simulator")
+    genome = check.file(data["genome"], "genome")
+    targets = _parse_targets(check, data["targets"])
+    if not any(t.track is not None for t in targets):
+        raise check.fail(
+            "targets",
+            "no target has a coverage track",
+            hint="at least one target needs `track:` (the quantitative task and whole-chromosome "
+            "metrics need coverage); label-only targets complement coverage targets",
+        )
+    negatives = _parse_binary_negatives(check, data.get("binary_negatives"))
+    if negatives is not None and not any(t.peaks is not None for t in targets):
+        raise check.fail(
+            "binary_negatives",
+            "no target has a peaks file, so there is no binary dataset to add negatives to",
+            hint="add `peaks:` to a target or remove binary_negatives",
+        )
     return Manifest(
         path=path,
         root=path.parent,
         name=name,
-        genome=check.file(data["genome"], "genome"),
-        targets=_parse_targets(check, data["targets"]),
+        genome=genome,
+        targets=targets,
         split=_parse_split(check, data.get("split")),
         excluded=check.optional_file(data, "excluded", "excluded"),
         map_chrom_names=check.boolean(data.get("map_chrom_names", False), "map_chrom_names"),
@@ -588,6 +802,8 @@ def load_manifest(path_or_bundle_dir: str | Path) -> Manifest:
         truth=check.optional_file(data, "truth", "truth"),
         geometry=_parse_geometry(check, data.get("geometry")),
         simulator=simulator,
+        motif_exclude=_parse_motif_exclude(check, data.get("motif_exclude")),
+        binary_negatives=negatives,
     )
 
 

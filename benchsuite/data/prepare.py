@@ -10,19 +10,24 @@ or chromosome size. It builds three dataset kinds:
     than a chunk is left out); a chunk is kept when the max coverage of any target exceeds the
     coverage threshold.
 ``binary`` (peak-centred)
-    The peaks of all targets are merged Basset-style: peak summits (narrowPeak column 10, else
-    the midpoint) are sorted and grouped greedily, each group holding the summits within
-    ``input_length / 2`` bp of its first one; a ``chunk_length`` window is centred on each
-    group (shifted right where it would overlap the previous one, see
-    :func:`merge_peak_windows`), so chunks never overlap and each holds a summit in its central
-    ``input_length`` window. The label of target t is 1 when a peak of t overlaps that central
-    window. Built only when every target has a peak file.
+    The peaks of all label targets (targets with a peak file) are merged Basset-style: peak
+    summits (narrowPeak column 10, else the midpoint) are sorted and grouped greedily, each
+    group holding the summits within ``input_length / 2`` bp of its first one; a
+    ``chunk_length`` window is centred on each group (shifted right where it would overlap the
+    previous one, see :func:`merge_peak_windows`), so chunks never overlap and each holds a
+    summit in its central ``input_length`` window. The label of target k is 1 when a peak of k
+    overlaps that central window. Built when at least one target has a peak file; the labels cover exactly the
+    targets with peaks (a target may be label-only, without a coverage track). With the
+    manifest's ``binary_negatives``, peak-free chunks of the coverage-threshold grid are added
+    as negatives (all labels 0; see :class:`~benchsuite.data.manifest.BinaryNegatives`).
 ``wholechrom``
     Contiguous ``input_length`` tiles covering the test chromosomes (whole-chromosome metrics).
 
 Windows touching an excluded region (manifest ``excluded`` BED), an N base (code 4) or a
-position without coverage (NaN in any target, replicate 2 included for test splits) are
-dropped and counted: NaN is missing data, never zero coverage.
+position without coverage (NaN in any coverage target, replicate 2 included for test splits)
+are dropped and counted: NaN is missing data, never zero coverage. This holds for every kind,
+so peak-centred chunks outside the tracks' data are dropped too (their coverage is used by
+the evaluation's task conversion).
 
 The cache is keyed by the dataset fingerprint (:mod:`benchsuite.data.fingerprint`) and built in
 a temporary folder renamed into place at the end (:func:`benchsuite.io.atomic.atomic_directory`),
@@ -36,6 +41,7 @@ import logging
 import math
 import os
 import time
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -46,7 +52,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from benchsuite.data.cache import SPLITS, DatasetCache, SplitWriter, open_dataset_cache
 from benchsuite.data.fingerprint import CACHE_FORMAT_VERSION, HashMemo, dataset_fingerprint
-from benchsuite.data.manifest import Geometry, Manifest, load_manifest
+from benchsuite.data.manifest import BinaryNegatives, Geometry, Manifest, load_manifest
 from benchsuite.errors import ConfigError, DatasetError, InputFileError, ManifestError
 
 __all__ = ["default_cache_dir", "prepare_dataset", "resolve_split", "merge_peak_windows"]
@@ -273,6 +279,64 @@ def merge_peak_windows(
     return np.asarray(starts, dtype=np.int64), dropped
 
 
+def position_uniform(chrom: str, starts: np.ndarray) -> np.ndarray:
+    """A deterministic pseudo-random number in [0, 1) per (chromosome, start) (splitmix64 hash).
+
+    Used to thin the binary negatives: the choice of a chunk depends only on its position, not
+    on block sizes, the order of processing or other chunks.
+    """
+    x = np.asarray(starts, dtype=np.int64).astype(np.uint64)
+    with np.errstate(over="ignore"):
+        x = x + np.uint64(zlib.crc32(chrom.encode("utf-8"))) * np.uint64(0x9E3779B97F4A7C15)
+        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        x = x ^ (x >> np.uint64(31))
+    return (x >> np.uint64(11)).astype(np.float64) / float(1 << 53)
+
+
+def negative_starts(
+    chrom: str,
+    chrom_length: int,
+    chunk_length: int,
+    positive_starts: np.ndarray,
+    peak_starts: np.ndarray,
+    peak_ends: np.ndarray,
+    fraction: float,
+) -> tuple[np.ndarray, int]:
+    """Candidate negative chunks of one chromosome for the binary dataset.
+
+    Parameters
+    ----------
+    chrom, chrom_length:
+        Chromosome name (for the position hash) and length.
+    chunk_length:
+        Chunk width; candidates are the non-overlapping ``chunk_length`` grid (starts at
+        multiples of it), like the coverage-threshold chunks.
+    positive_starts:
+        Sorted starts of the peak-centred chunks (a candidate overlapping one is left out).
+    peak_starts, peak_ends:
+        Merged, sorted peak intervals of all label targets (a candidate touching one is left out).
+    fraction:
+        Keep a candidate when its :func:`position_uniform` value is below this.
+
+    Returns
+    -------
+    starts:
+        Sorted candidate starts (coverage, N and excluded-region filters come later).
+    peak_free:
+        Grid chunks free of peaks and peak-centred chunks before the fraction is applied.
+    """
+    grid = np.arange(0, chrom_length - chunk_length + 1, chunk_length, dtype=np.int64)
+    ends = grid + chunk_length
+    bad = _overlaps(positive_starts, positive_starts + chunk_length, grid, ends)
+    running_end = np.maximum.accumulate(peak_ends) if peak_ends.size else peak_ends
+    bad |= _overlaps(peak_starts, running_end, grid, ends)
+    free = grid[~bad]
+    if fraction >= 1.0:
+        return free, int(free.size)
+    return free[position_uniform(chrom, free) < fraction], int(free.size)
+
+
 # --------------------------------------------------------------------------------------------
 # block reading
 
@@ -316,6 +380,7 @@ class _WindowSet:
     threshold: float | None = None
     labels: bool = False
     dropped: dict[str, int] = field(default_factory=dict)
+    negatives: dict[str, int] | None = None
     candidates: int = 0
     max_clean: float = -math.inf
     summits: dict[str, int] | None = None
@@ -327,7 +392,8 @@ class _ChromContext:
     track_names: list[str]
     rep2_names: list[str] | None
     excluded: tuple[np.ndarray, np.ndarray]  # merged sorted (starts, ends); ends increase too
-    peaks: list[tuple[np.ndarray, np.ndarray]] | None  # per target (sorted starts, running max end)
+    peaks: list[tuple[np.ndarray, np.ndarray]] | None  # per label target (sorted starts, running max end)
+    all_peaks: tuple[np.ndarray, np.ndarray] | None = None  # merged peaks of every label target
 
 
 class _Builder:
@@ -347,6 +413,7 @@ class _Builder:
         peaks: list[dict[str, _Intervals]] | None,
         out: Path,
         block_size: int,
+        negatives: BinaryNegatives | None = None,
     ):
         self.manifest = manifest
         self.genome = genome
@@ -360,9 +427,12 @@ class _Builder:
         self.peaks = peaks
         self.out = out
         self.block_size = block_size
+        self.negatives = negatives if peaks is not None else None
+        self.label_names = manifest.label_target_names
         self.chroms = [c for c in genome.chrom_sizes if any(c in v for v in split_chroms.values())]
         self.chrom_index = {c: i for i, c in enumerate(self.chroms)}
         t = len(tracks)
+        k = len(peaks) if peaks is not None else 0
         g = geometry
         self.sets: dict[tuple[str, str], _WindowSet] = {}
         for split in SPLITS:
@@ -380,6 +450,7 @@ class _Builder:
                     dtype,
                     rep2=has_rep2,
                     labels=test and peaks is not None,
+                    num_labels=k,
                 ),
                 threshold=g.coverage_threshold,
                 labels=test and peaks is not None,
@@ -389,7 +460,15 @@ class _Builder:
                     "binary",
                     split,
                     g.chunk_length,
-                    SplitWriter(out / "binary" / split, t, g.chunk_length, dtype, rep2=has_rep2, labels=True),
+                    SplitWriter(
+                        out / "binary" / split,
+                        t,
+                        g.chunk_length,
+                        dtype,
+                        rep2=has_rep2,
+                        labels=True,
+                        num_labels=k,
+                    ),
                     labels=True,
                 )
         self.sets["wholechrom", "test"] = _WindowSet(
@@ -406,6 +485,8 @@ class _Builder:
                 ws.dropped["below_threshold"] = 0
             if ws.kind == "binary":
                 ws.summits = {"total": 0, "outside_overlap": 0, "outside_edge": 0}
+                if self.negatives is not None:
+                    ws.negatives = {"peak_free": 0, "candidates": 0, "below_threshold": 0}
 
     # ---------------------------------------------------------------- per chromosome
 
@@ -413,18 +494,29 @@ class _Builder:
         ex = self.excluded.get(chrom, _Intervals.empty())
         ex_s, ex_e = _merge(ex)
         peaks = None
+        all_peaks = None
         if self.peaks is not None:
             peaks = []
             for per_target in self.peaks:
                 iv = per_target.get(chrom, _Intervals.empty())
                 running = np.maximum.accumulate(iv.end) if iv.end.size else iv.end
                 peaks.append((iv.start, running))
+            if self.negatives is not None:
+                parts = [p[chrom] for p in self.peaks if chrom in p]
+                if parts:
+                    s = np.concatenate([iv.start for iv in parts])
+                    e = np.concatenate([iv.end for iv in parts])
+                    order = np.lexsort((e, s))
+                    all_peaks = _merge(_Intervals(s[order], e[order], s[order]))
+                else:
+                    all_peaks = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
         return _ChromContext(
             name=chrom,
             track_names=[m[chrom] for m in self.track_maps],
             rep2_names=[m[chrom] for m in self.rep2_maps] if self.rep2_maps is not None else None,
             excluded=(ex_s, ex_e),
             peaks=peaks,
+            all_peaks=all_peaks,
         )
 
     def _blocks(self, ctx: _ChromContext, split: str) -> Iterator[tuple[int, int, _Block]]:
@@ -465,8 +557,19 @@ class _Builder:
             labels[:, t] = _overlaps(p_start, p_maxend, q0, q1)
         return labels
 
-    def _emit(self, ws: _WindowSet, ctx: _ChromContext, block: _Block, starts: np.ndarray) -> None:
-        """Filter the windows ``starts`` (absolute, inside the block's read range) and write the kept ones."""
+    def _emit(
+        self,
+        ws: _WindowSet,
+        ctx: _ChromContext,
+        block: _Block,
+        starts: np.ndarray,
+        threshold_rows: np.ndarray | None = None,
+    ) -> None:
+        """Filter the sorted windows ``starts`` (absolute, in the block's read range); write the kept ones.
+
+        ``threshold_rows`` (binary negatives) marks windows that must also pass the coverage
+        threshold in a set without one.
+        """
         if starts.size == 0:
             return
         width = ws.width
@@ -486,6 +589,17 @@ class _Builder:
         if not keep.any():
             return
         starts, rel = starts[keep], rel[keep]
+        if threshold_rows is not None and ws.threshold is None:
+            need = threshold_rows[keep]
+            if need.any():
+                passed = np.ones(starts.size, dtype=bool)
+                chunk_max = _window_max(block.max_over_targets, rel[need], width)
+                passed[need] = chunk_max > self.geometry.coverage_threshold
+                if ws.negatives is not None:
+                    ws.negatives["below_threshold"] += int((~passed).sum())
+                if not passed.any():
+                    return
+                starts, rel = starts[passed], rel[passed]
         if ws.threshold is not None:
             # threshold before copying any window: max over targets, then over each window
             chunk_max = _window_max(block.max_over_targets, rel, width)
@@ -517,6 +631,7 @@ class _Builder:
                 ctx = self._context(chrom)
                 size = self.genome.chrom_sizes[chrom]
                 binary_starts = None
+                negatives = None
                 if ("binary", split) in self.sets:
                     assert self.peaks is not None
                     summits = [p[chrom].summit for p in self.peaks if chrom in p]
@@ -524,11 +639,24 @@ class _Builder:
                     binary_starts, dropped = merge_peak_windows(
                         all_summits, size, g.chunk_length, g.input_length
                     )
-                    tally = self.sets["binary", split].summits
+                    binary_set = self.sets["binary", split]
+                    tally = binary_set.summits
                     assert tally is not None
                     tally["total"] += int(all_summits.size)
                     tally["outside_overlap"] += dropped["overlap"]
                     tally["outside_edge"] += dropped["edge"]
+                    if self.negatives is not None:
+                        assert ctx.all_peaks is not None and binary_set.negatives is not None
+                        negatives, peak_free = negative_starts(
+                            chrom,
+                            size,
+                            g.chunk_length,
+                            binary_starts,
+                            *ctx.all_peaks,
+                            self.negatives.fraction,
+                        )
+                        binary_set.negatives["peak_free"] += peak_free
+                        binary_set.negatives["candidates"] += int(negatives.size)
                 for b0, b1, block in self._blocks(ctx, split):
                     # coverage-threshold chunks: multiples of chunk_length that fit the chromosome
                     first = -(-b0 // g.chunk_length) * g.chunk_length
@@ -540,7 +668,17 @@ class _Builder:
                         self._emit(self.sets["wholechrom", "test"], ctx, block, w[w + g.input_length <= size])
                     if binary_starts is not None:
                         lo, hi = np.searchsorted(binary_starts, [b0, b1], side="left")
-                        self._emit(self.sets["binary", split], ctx, block, binary_starts[lo:hi])
+                        starts = binary_starts[lo:hi]
+                        rows = None
+                        if negatives is not None:
+                            nlo, nhi = np.searchsorted(negatives, [b0, b1], side="left")
+                            starts = np.concatenate([starts, negatives[nlo:nhi]])
+                            order = np.argsort(starts, kind="stable")
+                            starts = starts[order]
+                            assert self.negatives is not None
+                            needs = self.negatives.source == "coverage-threshold"
+                            rows = np.r_[np.zeros(hi - lo, dtype=bool), np.full(nhi - nlo, needs)][order]
+                        self._emit(self.sets["binary", split], ctx, block, starts, rows)
                     if progress is not None:
                         progress.advance(task, b1 - b0)
                     del block  # free this block before the next one is read
@@ -548,13 +686,17 @@ class _Builder:
     def close(self) -> dict[str, Any]:
         """Close every writer; returns the ``kinds`` entry of meta.json."""
         kinds: dict[str, Any] = {}
-        names = self.manifest.target_names
+        names = self.label_names
         for (kind, split), ws in self.sets.items():
             info = ws.writer.close()
             info["candidates"] = ws.candidates
             info["dropped"] = dict(ws.dropped)
             if ws.labels:
                 info["positives"] = {n: int(p) for n, p in zip(names, ws.writer.positives, strict=True)}
+                info["no_positive_label"] = int(ws.writer.negatives)
+            if ws.negatives is not None:
+                # peak-free negatives added to the peak-centred chunks (manifest binary_negatives)
+                info["negatives"] = {**ws.negatives, "kept": int(ws.writer.negatives)}
             if ws.summits is not None:
                 # peak summits (all targets) left outside every central window by the merge
                 info["peak_summits"] = dict(ws.summits)
@@ -601,17 +743,19 @@ def _open_inputs(manifest: Manifest, used: dict[str, int]) -> tuple[Any, ...]:
     from benchsuite.io.bigwig import check_track_chroms, open_bigwig
 
     tracks, maps = [], []
-    for target in manifest.targets:
+    coverage_targets = manifest.coverage_targets
+    for target in coverage_targets:
+        assert target.track is not None
         bw = open_bigwig(target.track)
         maps.append(
             check_track_chroms(bw, used, map_names=manifest.map_chrom_names, genome_source=manifest.genome)
         )
         tracks.append(bw)
     rep2 = rep2_maps = None
-    with_rep2 = [t.replicate2 is not None for t in manifest.targets]
+    with_rep2 = [t.replicate2 is not None for t in coverage_targets]
     if all(with_rep2):
         rep2, rep2_maps = [], []
-        for target in manifest.targets:
+        for target in coverage_targets:
             assert target.replicate2 is not None
             bw = open_bigwig(target.replicate2)
             rep2_maps.append(
@@ -628,12 +772,28 @@ def _open_inputs(manifest: Manifest, used: dict[str, int]) -> tuple[Any, ...]:
 
 
 def _parameters(manifest: Manifest, geometry: Geometry, split_chroms: dict[str, list[str]]) -> dict[str, Any]:
-    return {
+    """Parameters of the fingerprint.
+
+    Keys beyond the original four are added only when they differ from the default (label
+    targets = coverage targets = every target, no negatives, default motif exclusion), so a
+    bundle whose targets all have tracks and peaks keeps the fingerprint it always had.
+    """
+    names = list(manifest.target_names)
+    params: dict[str, Any] = {
         "geometry": geometry.to_dict(),
-        "targets": list(manifest.target_names),
+        "targets": names,
         "split": split_chroms,
         "map_chrom_names": manifest.map_chrom_names,
     }
+    if list(manifest.coverage_target_names) != names:
+        params["coverage_targets"] = list(manifest.coverage_target_names)
+    if list(manifest.label_target_names) != names:
+        params["label_targets"] = list(manifest.label_target_names)
+    if manifest.binary_negatives is not None:
+        params["binary_negatives"] = manifest.binary_negatives.to_dict()
+    if manifest.motif_exclude is not None:
+        params["motif_exclude"] = list(manifest.motif_exclude)
+    return params
 
 
 def _empty_selection_error(
@@ -746,19 +906,24 @@ def prepare_dataset(
             )
         peaks = None
         unavailable: dict[str, str] = {}
-        if all(t.peaks is not None for t in manifest.targets):
+        if manifest.label_targets:
             peaks = [
                 _read_intervals(
                     t.peaks, used, map_names=manifest.map_chrom_names, genome_path=manifest.genome
                 )
-                for t in manifest.targets
+                for t in manifest.label_targets
                 if t.peaks is not None
             ]
-        else:
             lacking = [t.name for t in manifest.targets if t.peaks is None]
+            if lacking:
+                log.info(
+                    "binary labels for the %d target(s) with peaks; %s have no peaks file",
+                    len(peaks),
+                    ", ".join(lacking),
+                )
+        else:
             unavailable["binary"] = (
-                f"target(s) {', '.join(lacking)} have no peaks file in {manifest.path} "
-                "(binary labels need peaks: for every target)"
+                f"no target has a peaks file in {manifest.path} (binary labels need `peaks:`)"
             )
             log.info("binary dataset not built: %s", unavailable["binary"])
 
@@ -778,6 +943,7 @@ def prepare_dataset(
                 peaks,
                 tmp,
                 _block_size(geometry, len(tracks) * (2 if rep2 else 1), block_size),
+                negatives=manifest.binary_negatives,
             )
             total = sum(used.values())
             try:
@@ -809,7 +975,12 @@ def prepare_dataset(
                 "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                 "seconds": round(time.perf_counter() - started, 3),
                 "manifest": {"path": str(manifest.path), "name": manifest.name},
-                "targets": list(manifest.target_names),
+                "targets": list(manifest.coverage_target_names),
+                "label_targets": list(manifest.label_target_names) if peaks is not None else [],
+                "target_descriptions": {t.name: t.description for t in manifest.targets},
+                "binary_negatives": (
+                    manifest.binary_negatives.to_dict() if manifest.binary_negatives is not None else None
+                ),
                 "geometry": geometry.to_dict(),
                 "split": split_chroms,
                 "chroms": builder.chroms,

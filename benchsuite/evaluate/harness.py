@@ -29,7 +29,29 @@ family / metric                  definition (test splits of the cache)
 ``motifs.*``                     :mod:`benchsuite.evaluate.motifs`
 ===============================  ============================================================
 
-Binary models follow :mod:`benchsuite.evaluate.conversion`. A metric that does not apply
+Binary models follow :mod:`benchsuite.evaluate.conversion`.
+
+**Coverage targets and label targets.** A dataset's coverage metrics run over its coverage
+targets (targets with a track, ``cache.target_names``) and its classification metrics over
+its label targets (targets with peaks, ``cache.label_target_names``); a quantitative model
+predicts the coverage targets, a binary model the label targets. When the two lists are equal
+(simulated bundles, the paper's setting) every metric is per target as above. When they differ
+(e.g. a label-only cell type with peak calls but no coverage track), the conversion pairs
+targets by name and otherwise uses cell-type-agnostic means
+(:class:`~benchsuite.evaluate.conversion.TargetAlignment`): a quantitative model's
+``peak.auroc``/``peak.aupr`` for a label-only target use its mean predicted coverage over all
+coverage targets; a binary model whose label targets lack tracks is scored by its mean logit
+over the label targets against the mean coverage over the coverage targets (per-target key
+``cell-type-agnostic``). The rule applied is stored in ``tables["task_conversion"]`` and, when
+it departs from per-target pairing, explained in ``not_applicable["task_conversion"]``.
+
+**Motif database exclusions.** Motif recovery leaves out the manifest's ``motif_exclude``
+motifs; without that field, a JASPAR database (matrix IDs ``MA0000.0``) loses the paper's
+exclusions and every matrix of mean information content below 0.7 bits per position (long
+low-information matrices that random filters match; :func:`motif_exclusions`) and other
+databases lose nothing. The list used is in ``tables["motifs"]["excluded"]``.
+
+A metric that does not apply
 (e.g. MSE of a binary model, common-bin metrics of a model whose bin is coarser than the
 common bin, CAGI5 without a variant set) is absent from ``metrics`` and its reason is in
 ``not_applicable`` (keyed by family, e.g. ``"robustness"``, or by metric name).
@@ -39,6 +61,7 @@ metric's ``mean`` is the mean over targets of the defined values (None if there 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import math
@@ -53,6 +76,7 @@ import numpy as np
 from benchsuite.errors import ConfigError, DatasetError
 from benchsuite.evaluate import HARNESS_VERSION
 from benchsuite.evaluate.conversion import (
+    TargetAlignment,
     binary_as_coverage,
     classification_metrics,
     sequence_pearson,
@@ -80,6 +104,8 @@ __all__ = [
     "EvalResult",
     "evaluate_model",
     "evaluate_predictor",
+    "mean_information_content",
+    "motif_exclusions",
     "threshold_metric_name",
 ]
 
@@ -427,9 +453,15 @@ class _FamilyTimer:
 
 
 def _wholechrom(
-    source: _Source, cache: Any, options: EvalOptions, result: EvalResult, progress: _Progress
+    source: _Source,
+    cache: Any,
+    options: EvalOptions,
+    result: EvalResult,
+    progress: _Progress,
+    align: TargetAlignment,
 ) -> None:
-    names = cache.target_names
+    names = align.coverage_names
+    t_cov = len(cache.target_names)
     geometry = cache.geometry
     binary = source.kind == "binary"
     length, b, c = source.input_length, source.bin_size, int(geometry.common_bin)
@@ -476,15 +508,12 @@ def _wholechrom(
             cov = np.asarray(split.cov[rows], dtype=np.float32)
             if per_tile > 1:  # (n, T, k * L) -> (n * k, T, L)
                 n = cov.shape[0]
-                cov = (
-                    cov.reshape(n, t_count, per_tile, length)
-                    .transpose(0, 2, 1, 3)
-                    .reshape(-1, t_count, length)
-                )
+                cov = cov.reshape(n, t_cov, per_tile, length).transpose(0, 2, 1, 3).reshape(-1, t_cov, length)
             if per_tile == 1:
                 pred = source.window_predictions(split, rows, 0, codes)
             else:  # the model's input is a divisor of the tile: predict the sub-tiles
                 pred = source.predict_codes(codes)
+            pred, cov = align.coverage_pred(pred), align.coverage_true(cov)
             n_windows += cov.shape[0]
             pred_own = pred[:, :, None] if binary else pred
             true_own = bin_average(cov, b)
@@ -583,9 +612,14 @@ def _wholechrom(
 
 
 def _perseq(
-    source: _Source, cache: Any, options: EvalOptions, result: EvalResult, progress: _Progress
+    source: _Source,
+    cache: Any,
+    options: EvalOptions,
+    result: EvalResult,
+    progress: _Progress,
+    align: TargetAlignment,
 ) -> None:
-    names = cache.target_names
+    names = align.coverage_names
     if source.kind == "binary":
         result.not_applicable["perseq"] = (
             "a binary model predicts one value per sequence: within-sequence Pearson is undefined"
@@ -618,8 +652,16 @@ def _perseq(
     }
 
 
-def _peak(source: _Source, cache: Any, options: EvalOptions, result: EvalResult, progress: _Progress) -> None:
-    names = cache.target_names
+def _peak(
+    source: _Source,
+    cache: Any,
+    options: EvalOptions,
+    result: EvalResult,
+    progress: _Progress,
+    align: TargetAlignment,
+) -> None:
+    names = align.coverage_names
+    label_names = align.label_targets
     split = _get_split(cache, "binary")
     if split.labels is None:
         result.not_applicable["peak"] = "the peak-centered test split has no labels (no peak files)"
@@ -635,10 +677,13 @@ def _peak(source: _Source, cache: Any, options: EvalOptions, result: EvalResult,
     total = np.zeros(len(names))
     count = np.zeros(len(names), dtype=np.int64)
     advance = progress.task(f"peak-centered ({source.name})", len(split))
+    label_scores = []
     for rows in _ranges(len(split), options.batch_size):
         codes = np.asarray(split.seq[rows, off : off + length])
-        pred = source.window_predictions(split, rows, off, codes)
-        cov = np.asarray(split.cov[rows, :, off : off + length], dtype=np.float32)
+        raw = source.window_predictions(split, rows, off, codes)
+        label_scores.append(align.label_scores(sequence_scores(raw, source.kind)))
+        pred = align.coverage_pred(raw)
+        cov = align.coverage_true(np.asarray(split.cov[rows, :, off : off + length], dtype=np.float32))
         scores.append(sequence_scores(pred, source.kind))
         mean_cov.append(cov.mean(axis=2, dtype=np.float64))
         if not binary:
@@ -649,9 +694,9 @@ def _peak(source: _Source, cache: Any, options: EvalOptions, result: EvalResult,
         advance(rows.stop - rows.start)
     score_arr = np.concatenate(scores)
     labels = np.asarray(split.labels)
-    auroc, aupr = classification_metrics(score_arr, labels)
-    result.put("peak.auroc", auroc, names)
-    result.put("peak.aupr", aupr, names)
+    auroc, aupr = classification_metrics(np.concatenate(label_scores), labels)
+    result.put("peak.auroc", auroc, label_names)
+    result.put("peak.aupr", aupr, label_names)
     result.put("peak.pearson", sequence_pearson(score_arr, np.concatenate(mean_cov)), names)
     if binary:
         result.not_applicable["peak.pearson_perseq"] = (
@@ -662,19 +707,24 @@ def _peak(source: _Source, cache: Any, options: EvalOptions, result: EvalResult,
             result.put(
                 "peak.pearson_perseq", np.where(count > 0, total / np.maximum(count, 1), np.nan), names
             )
-    undefined = single_class_reasons(labels, names)
+    undefined = single_class_reasons(labels, label_names)
     result.tables["peak"] = {
         "n_sequences": int(labels.shape[0]),
-        "n_positive": dict(zip(names, (labels > 0).sum(axis=0).tolist(), strict=True)),
+        "n_positive": dict(zip(label_names, (labels > 0).sum(axis=0).tolist(), strict=True)),
         "score": "logit" if binary else "mean predicted coverage over the input window",
         "undefined": undefined,
     }
 
 
 def _robustness(
-    source: _Source, cache: Any, options: EvalOptions, result: EvalResult, progress: _Progress
+    source: _Source,
+    cache: Any,
+    options: EvalOptions,
+    result: EvalResult,
+    progress: _Progress,
+    align: TargetAlignment,
 ) -> None:
-    names = cache.target_names
+    names = align.coverage_names
     if source.kind == "binary":
         result.not_applicable["robustness"] = (
             "a binary model predicts one value per window: the variation score needs a coverage profile"
@@ -687,7 +737,7 @@ def _robustness(
     if split.labels is None:
         result.not_applicable["robustness"] = "the peak-centered test split has no labels (no peak files)"
         return
-    labels = np.asarray(split.labels)
+    labels = align.coverage_labels(np.asarray(split.labels))
     n_any = int((labels > 0).any(axis=1).sum())
     cap = options.robustness_max_sequences
     advance = progress.task(f"robustness ({source.name})", min(n_any, cap) if cap else n_any)
@@ -773,6 +823,65 @@ def _cagi5(source: _Source, manifest: Any, options: EvalOptions, result: EvalRes
     }
 
 
+def motif_exclusions(manifest: Any) -> tuple[str, ...]:
+    """Database motifs left out of motif recovery for a bundle.
+
+    The manifest's ``motif_exclude`` when given (an empty list excludes nothing). Otherwise,
+    for a JASPAR-like database (a motif named with a JASPAR matrix ID such as ``MA0139.2``):
+    :data:`~benchsuite.data.manifest.JASPAR_DEFAULT_EXCLUDE` (the paper's MA1929.1 and MA0615.1,
+    every version) plus each motif whose mean information content is below
+    :data:`~benchsuite.data.manifest.JASPAR_LOW_INFORMATION_BITS` bits per position. Other
+    databases (e.g. a simulated bundle's planted motifs) lose nothing by default.
+    """
+    explicit = getattr(manifest, "motif_exclude", None)
+    if explicit is not None:
+        return tuple(explicit)
+    database = getattr(manifest, "motifs", None)
+    if database is None or getattr(manifest, "simulator", None) is not None or not Path(database).is_file():
+        return ()
+    import re
+
+    from benchsuite.data.manifest import JASPAR_DEFAULT_EXCLUDE, JASPAR_LOW_INFORMATION_BITS
+    from benchsuite.io.meme import read_meme
+
+    motifs = read_meme(database)
+    jaspar_id = re.compile(r"^MA\d{4}\.\d+$")
+    if not any(jaspar_id.match(m.name) for m in motifs):
+        return ()
+    low = [m.name for m in motifs if mean_information_content(m.ppm) < JASPAR_LOW_INFORMATION_BITS]
+    return tuple(dict.fromkeys([*JASPAR_DEFAULT_EXCLUDE, *low]))
+
+
+def mean_information_content(ppm: np.ndarray) -> float:
+    """Mean information content (bits per position, uniform background) of a ``(w, 4)`` PPM."""
+    p = np.clip(np.asarray(ppm, dtype=np.float64), 1e-12, 1.0)
+    return float((2.0 + (p * np.log2(p)).sum(axis=1)).mean())
+
+
+@contextlib.contextmanager
+def _torch_threads_kept() -> Iterator[None]:
+    """Restore torch's intra-op thread count after code that may change it.
+
+    memelite's Tomtom runs numba-parallel code; numba's OpenMP threading layer sets the OpenMP
+    thread count to ``NUMBA_NUM_THREADS`` (all cores), which torch shares. Without this, every
+    model trained later in the same process (the next cells of ``benchsuite run``) would use a
+    different number of threads than the first one, hence different floating-point reductions
+    and, through Adam, visibly different trained models: a cell's result would depend on the
+    cells run before it (and a sharded run would not reproduce an unsharded one).
+    """
+    try:
+        import torch
+    except ModuleNotFoundError:  # pragma: no cover - torch is a dependency
+        yield
+        return
+    threads = torch.get_num_threads()
+    try:
+        yield
+    finally:
+        if torch.get_num_threads() != threads:
+            torch.set_num_threads(threads)
+
+
 def _ground_truth_motifs(manifest: Any) -> list[str] | None:
     """All motifs of the planted MEME file of a simulated bundle (None for real data)."""
     if getattr(manifest, "simulator", None) is None or getattr(manifest, "motifs", None) is None:
@@ -813,12 +922,16 @@ def _motifs(
     off = _central_offset(width, length)
     codes = split.seq[:, off : off + length]
     kwargs: dict[str, Any] = {"ground_truth": _ground_truth_motifs(manifest)}
+    excluded = motif_exclusions(manifest)
+    if excluded:
+        kwargs["exclude_motifs"] = excluded
     if out_dir is not None:
         kwargs["out_dir"] = Path(out_dir) / "motifs"
     if options.motifs_max_sequences is not None:
         kwargs["max_sequences"] = options.motifs_max_sequences
     try:
-        res = motif_recovery(model, first_layer, codes, database, **kwargs)
+        with _torch_threads_kept():
+            res = motif_recovery(model, first_layer, codes, database, **kwargs)
     except not_applicable as exc:
         result.not_applicable["motifs"] = str(getattr(exc, "reason", exc))
         return
@@ -834,6 +947,7 @@ def _motifs(
         "matches": list(res.matches),
         "recovered": list(getattr(res, "recovered", []) or []),
         "n_filters": getattr(res, "n_filters", None),
+        "excluded": list(excluded),
     }
     if getattr(res, "figure", None):
         result.figures["motifs.logos"] = str(res.figure)
@@ -842,11 +956,20 @@ def _motifs(
 # ----------------------------------------------------------------------------- entry points
 
 
-def _check_targets(source_names: Sequence[str], cache: Any, name: str) -> None:
-    cache_names = tuple(cache.target_names)
+def _alignment(kind: str, cache: Any) -> TargetAlignment:
+    """Coverage vs label targets of a cache (caches without the distinction: the same list)."""
+    coverage = tuple(cache.target_names)
+    labels = tuple(getattr(cache, "label_target_names", coverage) or coverage)
+    return TargetAlignment(kind, coverage, labels)
+
+
+def _check_targets(source_names: Sequence[str], align: TargetAlignment, name: str) -> None:
+    cache_names = align.model_targets
     if len(source_names) != len(cache_names):
+        binary_labels = align.kind == "binary" and not align.same
+        what = "label targets (targets with peaks)" if binary_labels else "targets"
         raise ConfigError(
-            f"{name} predicts {len(source_names)} targets but the dataset has {len(cache_names)}",
+            f"{name} predicts {len(source_names)} targets but the dataset has {len(cache_names)} {what}",
             source=name,
             hint="evaluate a model trained on this dataset",
         )
@@ -874,6 +997,11 @@ def _run_families(
     result = EvalResult()
     t0 = time.perf_counter()
     geometry = cache.geometry
+    align = _alignment(source.kind, cache)
+    if not align.same:
+        result.tables["task_conversion"] = align.to_dict()
+        if align.notes():
+            result.not_applicable["task_conversion"] = "; ".join(align.notes())
     result.tables["evaluation"] = {
         "predictor": source.name,
         "kind": source.kind,
@@ -885,10 +1013,10 @@ def _run_families(
     }
     with _Progress(options.progress) as progress:
         steps: list[tuple[str, Callable[[], None]]] = [
-            ("wholechrom", lambda: _wholechrom(source, cache, options, result, progress)),
-            ("perseq", lambda: _perseq(source, cache, options, result, progress)),
-            ("peak", lambda: _peak(source, cache, options, result, progress)),
-            ("robustness", lambda: _robustness(source, cache, options, result, progress)),
+            ("wholechrom", lambda: _wholechrom(source, cache, options, result, progress, align)),
+            ("perseq", lambda: _perseq(source, cache, options, result, progress, align)),
+            ("peak", lambda: _peak(source, cache, options, result, progress, align)),
+            ("robustness", lambda: _robustness(source, cache, options, result, progress, align)),
             ("cagi5", lambda: _cagi5(source, manifest, options, result)),
             (
                 "motifs",
@@ -950,8 +1078,13 @@ def evaluate_predictor(
         The predictor returned NaN, wrong shapes or negative coverage.
     """
     options = options or EvalOptions()
-    source = _PredictorSource(predictor, len(cache.target_names))
-    _check_targets(tuple(predictor.target_names), cache, source.name)
+    kind = str(predictor.kind)
+    if kind not in ("binary", "quantitative"):
+        name = str(getattr(predictor, "name", type(predictor).__name__))
+        raise ConfigError(f"unknown predictor kind {kind!r}", source=name)
+    align = _alignment(kind, cache)
+    source = _PredictorSource(predictor, len(align.model_targets))
+    _check_targets(tuple(predictor.target_names), align, source.name)
     if model is None:
         model = getattr(predictor, "model", None)
     return _run_families(

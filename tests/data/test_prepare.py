@@ -420,15 +420,17 @@ def test_split_chromosome_not_in_genome(tiny_bundle: TinyBundle, tmp_path) -> No
         prepare_dataset(tiny_bundle.root, cache_dir=tmp_path, progress=False)
 
 
-def test_binary_needs_peaks_for_every_target(tiny_bundle: TinyBundle, tmp_path) -> None:
+def test_binary_needs_peaks(tiny_bundle: TinyBundle, tmp_path) -> None:
     data = tiny_bundle.manifest_data()
-    del data["targets"][1]["peaks"]
+    for target in data["targets"]:
+        del target["peaks"]
     tiny_bundle.write_manifest_data(data)
     cache = prepare_dataset(load_manifest(tiny_bundle.root), cache_dir=tmp_path, progress=False)
     assert not cache.has("binary", "train") and cache.split("quantitative", "test").labels is None
+    assert cache.label_target_names == ()
     with pytest.raises(DatasetError, match="peaks") as info:
         cache.split("binary", "train")
-    assert "B" in str(info.value)
+    assert "manifest.yaml" in str(info.value)
 
 
 def test_missing_data_is_not_zero(tiny_cache) -> None:
