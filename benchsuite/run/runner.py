@@ -84,11 +84,11 @@ EVAL_PROFILES: dict[str, dict[str, Any]] = {
         "motifs_max_sequences": 64,
     },
     # CPU-sized: the paper's 20 robustness shifts on a capped subset; CAGI5 (the costliest
-    # family: variants x alleles x shifts windows) with 5 shifts and <= 100 variants per element
+    # family: variants x alleles x shifts windows) with 5 shifts and <= 60 variants per element
     "default": {
-        "robustness_max_sequences": 100,
+        "robustness_max_sequences": 60,
         "cagi5_shifts": 5,
-        "cagi5_max_variants_per_element": 100,
+        "cagi5_max_variants_per_element": 60,
         "motifs_max_sequences": 300,
     },
     # the harness defaults
@@ -424,6 +424,28 @@ def _record_field(record: Mapping[str, Any], key: str) -> Any:
     return node
 
 
+def _plain_json(value: Any) -> Any:
+    """``value`` as it reads back from a JSON file (for comparisons with stored settings)."""
+    import json
+
+    return json.loads(json.dumps(value))
+
+
+def _usable_train_info(folder: Path, profile: str, settings: Any) -> dict[str, Any] | None:
+    """``train.json`` of a cell if its training finished under the same profile and settings."""
+    from benchsuite.train.fit import read_train_info
+
+    info = read_train_info(folder)
+    if info is None:
+        return None
+    if info.get("profile") != profile or info.get("training") != _plain_json(settings.to_dict()):
+        log.info(
+            "%s was trained with other settings (profile %s); training again", folder, info.get("profile")
+        )
+        return None
+    return info
+
+
 @contextlib.contextmanager
 def _wandb_run(ctx: _Context, *, name: str, config: dict[str, Any]) -> Iterator[Any]:
     from benchsuite.results.wandb_logging import WandbRun
@@ -552,6 +574,12 @@ def _run_cell(ctx: _Context, cell: Cell) -> CellOutcome:
     label = f"{cell.model}/{cell.task}"
     started = time.perf_counter()
 
+    try:
+        settings = resolve_training(
+            registered.spec, cell.task, options.profile, max_epochs=options.max_epochs
+        )
+    except Exception as exc:
+        return CellOutcome(cell.model, cell.task, "failed", error=_fail(ctx, label, exc))
     record = _read_valid_record(
         record_path,
         expect={
@@ -559,6 +587,8 @@ def _run_cell(ctx: _Context, cell: Cell) -> CellOutcome:
             "task": cell.task,
             "seed": options.seed,
             "dataset.fingerprint": ctx.cache.fingerprint,
+            "dataset.profile": options.profile,
+            "hyperparameters.training": _plain_json(settings.to_dict()),
         },
     )
     if record is not None:
@@ -568,9 +598,6 @@ def _run_cell(ctx: _Context, cell: Cell) -> CellOutcome:
         )
 
     try:
-        settings = resolve_training(
-            registered.spec, cell.task, options.profile, max_epochs=options.max_epochs
-        )
         config = {
             "model": cell.model,
             "task": cell.task,
@@ -584,7 +611,7 @@ def _run_cell(ctx: _Context, cell: Cell) -> CellOutcome:
             "training": settings.to_dict(),
         }
         with _wandb_run(ctx, name=f"{cell.model}/{cell.task}/seed{options.seed}", config=config) as wandb_run:
-            train_info = read_train_info(folder)
+            train_info = _usable_train_info(folder, options.profile, settings)
             status = "evaluated"
             if train_info is None:
                 status = "trained"
@@ -700,7 +727,12 @@ def _run_ceilings(ctx: _Context) -> list[CellOutcome]:
         label = f"ceiling {name}"
         started = time.perf_counter()
         record = _read_valid_record(
-            record_path, expect={"model.name": name, "dataset.fingerprint": ctx.cache.fingerprint}
+            record_path,
+            expect={
+                "model.name": name,
+                "dataset.fingerprint": ctx.cache.fingerprint,
+                "dataset.profile": ctx.options.profile,
+            },
         )
         if record is not None:
             ctx.console.print(f"[dim]finished[/] {escape(label)} (record exists, skipped)", highlight=False)
@@ -819,6 +851,10 @@ def run_benchmark(
             f"unknown W&B mode {options.wandb!r}",
             source="--wandb",
             hint=f"use one of {', '.join(WANDB_MODES)}",
+        )
+    if options.max_epochs is not None and options.max_epochs < 1:
+        raise ConfigError(
+            f"--max-epochs must be >= 1, got {options.max_epochs}", source="--max-epochs", hint="pass N >= 1"
         )
     if options.num_workers < 0:
         raise ConfigError(f"--num-workers must be >= 0, got {options.num_workers}", source="--num-workers")

@@ -226,8 +226,14 @@ class BenchsuiteModule(L.LightningModule):
             )
         return loss, pred, y
 
-    def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
-        """One optimisation step; logs ``train/loss`` per epoch."""
+    def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor | None:
+        """One optimisation step; logs ``train/loss`` per epoch.
+
+        A trailing batch of a single sequence is skipped (``None``): batch normalisation cannot
+        train on it, and one sequence out of an epoch changes nothing.
+        """
+        if batch[0].shape[0] < 2:
+            return None
         loss, _, y = self._loss(batch, "training")
         self.log("train/loss", loss, on_step=False, on_epoch=True, prog_bar=True, batch_size=y.shape[0])
         return loss

@@ -205,3 +205,25 @@ def test_eval_options_follow_profile_and_flags():
     assert paper.motifs is False
     assert paper.robustness_shifts == EvalOptions().robustness_shifts == 20
     assert paper.cagi5_shifts == EvalOptions().cagi5_shifts
+
+
+def test_changed_training_settings_retrain_the_cell(finished_run, registry):
+    options, first, _ = finished_run
+    folder = cell_dir(first.root, "fake-conv", "quantitative", 0)
+    builds = BUILDS["fake-conv"]
+    summary, _ = _run(
+        _options(
+            options.bundle,
+            options.out,
+            options.cache_dir,
+            models=("fake-conv",),
+            task="quantitative",
+            max_epochs=2,
+        ),
+        registry,
+    )
+    assert _by_cell(summary)[("fake-conv", "quantitative")].status == "trained"
+    assert BUILDS["fake-conv"] > builds
+    record = read_record(folder / "record.json")
+    assert record["hyperparameters"]["training"]["max_epochs"] == 2
+    assert json.loads((folder / "train.json").read_text())["training"]["max_epochs"] == 2

@@ -127,3 +127,30 @@ def test_binned_auroc_matches_sklearn():
     lab[:, 1] = 0
     only_neg.update(torch.from_numpy(logits), torch.from_numpy(lab).float())
     assert float(only_neg.compute()) == pytest.approx(roc_auc_score(lab[:, 0], logits[:, 0]), abs=1e-3)
+
+
+def test_single_sequence_batch_is_skipped_not_fatal():
+    class WithBatchNorm(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = torch.nn.Conv1d(4, 2, 3, padding=1)
+            self.bn = torch.nn.BatchNorm1d(2)
+            self.seen: list[int] = []
+
+        def forward(self, x):
+            if self.training:
+                self.seen.append(x.shape[0])
+            # BatchNorm over (N, C) after pooling fails in training mode when N == 1
+            return torch.nn.functional.softplus(self.bn(self.conv(x).mean(-1)))[..., None].expand(
+                -1, -1, x.shape[-1]
+            )
+
+    dm = FakeDataModule("quantitative", n=33, batch_size=16)  # 16 + 16 + 1
+    dm.setup("fit")
+    task = dm.task_spec()
+    model = WithBatchNorm()
+    module = BenchsuiteModule(model, task)
+    trainer = _trainer(max_epochs=1)
+    trainer.fit(module, datamodule=dm)
+    assert trainer.state.finished
+    assert model.seen == [16, 16]  # the batch of one sequence never reached the model
