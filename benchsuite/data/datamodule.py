@@ -150,10 +150,14 @@ class _ChunkDataModule(L.LightningDataModule):
     def _loader(self, split: str, *, shuffle: bool) -> DataLoader:
         generator = torch.Generator()
         generator.manual_seed(self.seed)
+        dataset = self.dataset(split)
         return DataLoader(
-            self.dataset(split),
+            dataset,
             batch_size=self.batch_size,
             shuffle=shuffle,
+            # training drops a last incomplete batch (a batch of one breaks BatchNorm), unless
+            # the split is smaller than one batch; evaluation always sees every chunk
+            drop_last=shuffle and len(dataset) > self.batch_size,
             num_workers=self.num_workers,
             collate_fn=collate_batch,
             generator=generator,

@@ -89,9 +89,11 @@ def evaluate_checkpoint_to_record(
         bundle = Path(stored)
     manifest = load_manifest(bundle)
     task = hp["task"]
-    if len(manifest.targets) != int(task["num_targets"]):
+    expected = manifest.task_target_names(str(task["kind"]))
+    if len(expected) != int(task["num_targets"]):
         raise ConfigError(
-            f"the bundle has {len(manifest.targets)} targets, the model predicts {task['num_targets']}",
+            f"the bundle has {len(expected)} {task['kind']} targets, "
+            f"the model predicts {task['num_targets']}",
             source="--bundle",
             hint="evaluate on a bundle with the same targets as the training bundle",
         )

@@ -220,7 +220,7 @@ def ceiling_dir(root: Path, name: str) -> Path:
 
 def _is_main_process() -> bool:
     """False in the extra processes of a DDP run (they only train)."""
-    for var in ("RANK", "LOCAL_RANK", "NODE_RANK"):
+    for var in ("RANK", "LOCAL_RANK", "NODE_RANK", "SLURM_PROCID"):
         value = os.environ.get(var)
         if value not in (None, "", "0"):
             return False

@@ -126,11 +126,6 @@ def test_evaluate_checkpoint_on_the_real_cagi5_set(realmini_run, tmp_path: Path)
         ],
         realmini_run.env,
     )
-    if process.returncode != 0 and "targets, the model predicts" in process.stdout + process.stderr:
-        pytest.xfail(
-            "benchsuite evaluate compares the model's targets with every manifest target; with a "
-            "label-only target it must use manifest.task_target_names(kind) (run/evaluate.py)"
-        )
     assert process.returncode == 0, process.stdout[-2000:] + process.stderr[-3000:]
     record = read_record(tmp_path / "record.json")
     assert record["dataset"]["fingerprint"] == trained["dataset"]["fingerprint"]
