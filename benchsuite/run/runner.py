@@ -749,24 +749,31 @@ def _run_ceilings(ctx: _Context) -> list[CellOutcome]:
             continue
         try:
             ctx.console.print(f"[bold]evaluating[/] {escape(label)}", highlight=False)
-            result = job()
-            record = build_record(
-                kind="ceiling",
-                model=name,
-                plugin="benchsuite",
-                distribution="benchsuite",
-                distribution_version=__version__,
-                task="quantitative",
-                dataset_name=ctx.manifest.name,
-                dataset_fingerprint=ctx.cache.fingerprint,
-                profile=ctx.options.profile,
-                hyperparameters={},
-                seed=ctx.options.seed,
-                evaluation=result.to_dict(),
-                timings={"evaluate_s": round(time.perf_counter() - started, 3)},
-                wandb=None,
-            )
-            write_record(record_path, record)
+            # ceilings are W&B runs too, so a board rebuilt from W&B run folders alone has them
+            with _wandb_run(ctx, name=f"ceiling/{name}", config={"kind": "ceiling", "ceiling": name}) as run:
+                result = job()
+                record = build_record(
+                    kind="ceiling",
+                    model=name,
+                    plugin="benchsuite",
+                    distribution="benchsuite",
+                    distribution_version=__version__,
+                    task="quantitative",
+                    dataset_name=ctx.manifest.name,
+                    dataset_fingerprint=ctx.cache.fingerprint,
+                    profile=ctx.options.profile,
+                    hyperparameters={},
+                    seed=ctx.options.seed,
+                    evaluation=result.to_dict(),
+                    timings={"evaluate_s": round(time.perf_counter() - started, 3)},
+                    wandb=run.reference,
+                )
+                write_record(record_path, record)
+                try:
+                    run.log_final(record["metrics"], record.get("figures") or {})
+                    run.save_record(record_path)
+                except Exception as exc:  # pragma: no cover - the record on disk is what counts
+                    log.warning("W&B logging of %s failed: %s", label, exc)
         except Exception as exc:
             outcomes.append(
                 CellOutcome(
