@@ -112,9 +112,10 @@ def registry() -> Registry:
 @pytest.fixture(scope="session")
 def smoke_bundle(tmp_path_factory) -> Path:
     """A simulated smoke bundle (made once per session)."""
-    simulate = pytest.importorskip("benchsuite.simulate.bundle", reason="simulator not available yet")
+    from benchsuite.simulate.bundle import simulate_bundle
+
     root = tmp_path_factory.mktemp("smoke-bundle")
-    return Path(simulate.simulate_bundle("smoke", root / "bundle", 0))
+    return Path(simulate_bundle("smoke", root / "bundle", 0))
 
 
 @pytest.fixture(scope="session")

@@ -79,8 +79,9 @@ def test_manifest_follows_the_schema(smoke_bundle: Path) -> None:
 
 
 def test_manifest_loads_with_the_data_loader(smoke_bundle: Path) -> None:
-    manifest_mod = pytest.importorskip("benchsuite.data.manifest")
-    m = manifest_mod.load_manifest(smoke_bundle)
+    from benchsuite.data.manifest import load_manifest
+
+    m = load_manifest(smoke_bundle)
     assert m.target_names == ("celltype_A", "celltype_B", "celltype_C")
     assert m.split.test == ("chr8",) and m.split.valid == ("chr9",)
     assert m.geometry.chunk_length == 768 and m.geometry.coverage_threshold == 2.0
