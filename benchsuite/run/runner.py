@@ -446,6 +446,15 @@ def _usable_train_info(folder: Path, profile: str, settings: Any) -> dict[str, A
     return info
 
 
+def _discard_scratch(folder: Path) -> None:
+    """Remove Lightning's scratch folder left by a run killed after training had finished."""
+    import shutil
+
+    from benchsuite.train.fit import SCRATCH_NAME
+
+    shutil.rmtree(folder / SCRATCH_NAME, ignore_errors=True)
+
+
 @contextlib.contextmanager
 def _wandb_run(ctx: _Context, *, name: str, config: dict[str, Any]) -> Iterator[Any]:
     from benchsuite.results.wandb_logging import WandbRun
@@ -592,6 +601,7 @@ def _run_cell(ctx: _Context, cell: Cell) -> CellOutcome:
         },
     )
     if record is not None:
+        _discard_scratch(folder)
         ctx.console.print(f"[dim]finished[/] {escape(label)} (record exists, skipped)", highlight=False)
         return CellOutcome(
             cell.model, cell.task, "skipped", 0.0, metrics=_headline(record), record=record_path
@@ -612,6 +622,8 @@ def _run_cell(ctx: _Context, cell: Cell) -> CellOutcome:
         }
         with _wandb_run(ctx, name=f"{cell.model}/{cell.task}/seed{options.seed}", config=config) as wandb_run:
             train_info = _usable_train_info(folder, options.profile, settings)
+            if train_info is not None:
+                _discard_scratch(folder)
             status = "evaluated"
             if train_info is None:
                 status = "trained"
