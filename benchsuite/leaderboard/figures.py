@@ -103,8 +103,10 @@ def _scatter(board: Board, x: str, y: str, title: str, path: Path) -> bool:
 
 
 def _resolve_figure(path_text: str, base_dir: Path | None) -> Path | None:
+    """Find a record's figure: absolute, relative to the record's folder or to the working
+    directory the run was started from, or anywhere below the record's folder by file name."""
     path = Path(path_text)
-    candidates = [path] if path.is_absolute() else []
+    candidates = [path] if path.is_absolute() else [Path.cwd() / path]
     if base_dir is not None:
         if not path.is_absolute():
             candidates.append(base_dir / path)
@@ -112,6 +114,8 @@ def _resolve_figure(path_text: str, base_dir: Path | None) -> Path | None:
     for c in candidates:
         if c.is_file():
             return c
+    if base_dir is not None and base_dir.is_dir():
+        return next((c for c in sorted(base_dir.rglob(path.name)) if c.is_file()), None)
     return None
 
 

@@ -154,3 +154,22 @@ def test_format_and_escape_helpers():
     assert format_value(12345.6) == "1.23e+04"
     assert format_value(0.5, 0.01) == "0.500 ± 0.010"
     assert md_escape("a|b <i>") == "a\\|b &lt;i&gt;"
+
+
+def test_motif_figure_found_below_the_record_folder(tmp_path) -> None:
+    """Records store figure paths relative to where `run` was started; the board still finds them."""
+    from types import SimpleNamespace
+
+    from benchsuite.leaderboard.figures import find_motif_figure
+
+    record_dir = tmp_path / "runs" / "fp" / "m" / "quantitative" / "seed0"
+    logo = record_dir / "figures" / "motifs" / "motif_logos.png"
+    logo.parent.mkdir(parents=True)
+    logo.write_bytes(b"\x89PNG\r\n\x1a\n")
+    item = SimpleNamespace(
+        record={"seed": 0, "figures": {"motifs.logos": "elsewhere/runs/fp/m/figures/motifs/motif_logos.png"}},
+        base_dir=record_dir,
+    )
+    assert find_motif_figure(SimpleNamespace(records=[item])) == logo
+    item.record["figures"] = {"motifs.logos": "missing.png"}
+    assert find_motif_figure(SimpleNamespace(records=[item])) is None
