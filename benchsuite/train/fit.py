@@ -15,8 +15,10 @@ What happens, in order:
    to ``<cell>/checkpoint.ckpt`` and only after that ``<cell>/train.json`` (the "training
    finished" marker, atomic) is written.
 
-Per-profile budgets (:data:`TRAINING_PROFILES`) keep ``smoke`` to seconds and ``default`` to
-about a minute per cell on two CPU cores; ``paper`` follows the paper (up to 100 epochs,
+Per-profile budgets (:data:`TRAINING_PROFILES`) are fixed step budgets, so a cell trains
+the same number of optimiser steps on the same batches whatever the machine and its load:
+``smoke`` at most 12 steps (seconds per cell), ``default`` exactly 800 steps of 32 sequences
+(about a minute per cell on two CPU cores, no early stopping); ``paper`` follows the paper (up to 100 full epochs,
 early-stopping patience from the model's defaults, 10 for the paper's CNN/ResidualBind).
 """
 
@@ -61,11 +63,23 @@ TRAIN_INFO_NAME = "train.json"
 SCRATCH_NAME = "scratch"
 
 #: training budget per profile. ``None`` = take the model's own default (or the paper's).
-#: ``max_epochs``/``patience`` of smoke/default are caps on the model's defaults.
-#: ``lr_scale`` multiplies the model's learning rate: the short CPU budgets of smoke/default
-#: (a few hundred steps) need a larger step size to get past the initial plateau of motif
-#: learning on the simulated data (measured: CNN-baseline reaches validation Pearson ~0.6 after
-#: ~250 steps at 3e-3, stays below 0.1 at 1e-3); ``paper`` uses the model's own rate.
+#: ``max_epochs``/``patience`` of smoke/default are caps on the model's defaults; with
+#: ``limit_train_batches`` they make a fixed step budget (an "epoch" of smoke/default is that
+#: many batches of a fresh shuffle, followed by a validation pass), so results do not depend on
+#: the speed or load of the machine. ``batch_size`` (smoke/default) replaces the model's batch
+#: size so every model sees the same number of sequences. ``lr_scale`` multiplies the model's
+#: learning rate.
+#:
+#: Why these values (measured on the default bundle, validation Pearson at base resolution):
+#: the short CPU budgets need a larger step size to get past the initial plateau of motif
+#: learning (CNN-baseline ~0.6 after ~250 steps at 3e-3, below 0.1 at 1e-3), and batches of 32
+#: reach a given accuracy in fewer sequences than batches of 64 (ResidualBind-base, ReLU, 3e-3:
+#: 0.49 after 400 steps x 32 = 12.8k sequences; 0.46 after 500 steps x 64 = 32k sequences).
+#: Early stopping is off in ``default``: models with a ReLU first layer sit on a plateau of
+#: chance-level validation loss for up to ~400 steps before they find motifs (CNN-baseline
+#: binary: AUROC 0.53 after 300 steps, 0.69 after 500), and a patience of 4 checks stopped them
+#: there; the best checkpoint (validation loss) is still the one kept.
+#: ``paper`` uses the model's own rate, batch size and full epochs, with early stopping.
 TRAINING_PROFILES: dict[str, dict[str, Any]] = {
     # seconds per cell: a couple of tiny epochs, enough to exercise every code path
     "smoke": {
@@ -74,16 +88,19 @@ TRAINING_PROFILES: dict[str, dict[str, Any]] = {
         "limit_train_batches": 6,
         "limit_val_batches": 3,
         "lr_scale": 3.0,
+        "batch_size": None,
     },
-    # under a minute of training per cell on 2 idle CPU cores: up to 10 epochs of at most 64
-    # batches, and no new epoch once it would end past 50 s of work (see _time_budget_callback)
+    # about a minute of training per cell on 2 CPU cores: exactly 16 x 50 = 800 steps of 32
+    # sequences (25.6k sequences, ~8 passes over the default bundle's 3.1k training chunks),
+    # validation on 10 batches after every 50 steps; no early stopping (see below)
     "default": {
-        "max_epochs": 10,
+        "max_epochs": 16,
         "patience": 4,
-        "limit_train_batches": 64,
+        "early_stopping": False,
+        "limit_train_batches": 50,
         "limit_val_batches": 10,
         "lr_scale": 3.0,
-        "time_budget_s": 50.0,
+        "batch_size": 32,
     },
     # the paper: up to 100 epochs, full epochs, patience from the model (paper: 6 or 10)
     "paper": {
@@ -92,7 +109,7 @@ TRAINING_PROFILES: dict[str, dict[str, Any]] = {
         "limit_train_batches": None,
         "limit_val_batches": None,
         "lr_scale": 1.0,
-        "time_budget_s": None,
+        "batch_size": None,
     },
 }
 
@@ -116,11 +133,18 @@ class TrainingSettings:
     lr_factor: float = 0.2
     lr_patience: int = 3
     lr_scale: float = 1.0
-    time_budget_s: float | None = None
+    early_stopping: bool = True
+
+    @property
+    def max_steps(self) -> int | None:
+        """The step budget (``max_epochs x limit_train_batches``), ``None`` for full epochs."""
+        if isinstance(self.limit_train_batches, int):
+            return self.max_epochs * self.limit_train_batches
+        return None
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain dict of the settings."""
-        return asdict(self)
+        """Plain dict of the settings (with the derived ``max_steps``)."""
+        return {**asdict(self), "max_steps": self.max_steps}
 
 
 def resolve_training(
@@ -185,7 +209,7 @@ def resolve_training(
     return TrainingSettings(
         loss=str(loss),
         lr=lr,
-        batch_size=int(defaults.get("batch_size", 64)),
+        batch_size=int(budget.get("batch_size") or defaults.get("batch_size", 64)),
         max_epochs=epochs,
         patience=max(1, patience),
         limit_train_batches=_limit(budget["limit_train_batches"]),
@@ -195,7 +219,7 @@ def resolve_training(
         lr_factor=float(defaults.get("lr_factor", 0.2)),
         lr_patience=int(defaults.get("lr_patience", 3)),
         lr_scale=lr_scale,
-        time_budget_s=budget.get("time_budget_s"),
+        early_stopping=bool(budget.get("early_stopping", True)),
     )
 
 
@@ -213,55 +237,6 @@ def _stdout_is_terminal() -> bool:
         return sys.stdout.isatty()
     except (AttributeError, ValueError):
         return False
-
-
-def _work_seconds() -> float:
-    """CPU seconds of this process divided by torch's intra-op threads.
-
-    On an idle machine this tracks wall-clock seconds of training; on a shared machine it
-    counts only the work done, so a time budget gives (nearly) the same number of epochs
-    whatever the load.
-    """
-    import torch
-
-    return time.process_time() / max(1, torch.get_num_threads())
-
-
-def _time_budget_callback(budget_s: float) -> Any:
-    """A Lightning callback that stops training at an epoch boundary within ``budget_s`` seconds.
-
-    Time is measured as :func:`_work_seconds` (process CPU time per torch thread), not wall
-    time, so other jobs on the machine do not shorten training. After each epoch (and its
-    validation) the callback estimates the next epoch from the slowest one so far and stops
-    when it would end past the budget. At least one full epoch (with validation, hence a
-    checkpoint) always runs and training never stops mid-epoch; under DDP any rank's decision
-    stops every rank.
-    """
-    import lightning as L
-
-    class TimeBudget(L.Callback):
-        def __init__(self) -> None:
-            self.started = 0.0
-            self.epoch_started = 0.0
-            self.slowest = 0.0
-            self.stopped = False
-
-        def on_train_start(self, trainer: Any, pl_module: Any) -> None:
-            self.started = _work_seconds()
-
-        def on_train_epoch_start(self, trainer: Any, pl_module: Any) -> None:
-            self.epoch_started = _work_seconds()
-
-        def on_train_epoch_end(self, trainer: Any, pl_module: Any) -> None:
-            now = _work_seconds()
-            self.slowest = max(self.slowest, now - self.epoch_started)
-            stop = now - self.started + self.slowest > budget_s
-            stop = bool(trainer.strategy.reduce_boolean_decision(stop, all=False))
-            if stop:
-                self.stopped = True
-                trainer.should_stop = True
-
-    return TimeBudget()
 
 
 @contextlib.contextmanager
@@ -436,13 +411,15 @@ def fit_cell(
         enable_version_counter=False,
     )
     callbacks: list[Any] = [
-        EarlyStopping(monitor="val/loss", mode="min", patience=settings.patience, check_finite=True),
+        # without early stopping the callback still stops on a non-finite validation loss
+        EarlyStopping(
+            monitor="val/loss",
+            mode="min",
+            patience=settings.patience if settings.early_stopping else settings.max_epochs + 1,
+            check_finite=True,
+        ),
         checkpoint_cb,
     ]
-    budget_cb = None
-    if settings.time_budget_s is not None:
-        budget_cb = _time_budget_callback(float(settings.time_budget_s))
-        callbacks.append(budget_cb)
     show_bar = progress and _stdout_is_terminal()
     if show_bar:
         callbacks.append(RichProgressBar(leave=False))
@@ -504,8 +481,12 @@ def fit_cell(
         "best_val_loss": best_loss,
         "epochs_trained": int(trainer.current_epoch),
         "early_stopped": bool(trainer.current_epoch < settings.max_epochs),
-        "stopped_by_time_budget": bool(budget_cb is not None and budget_cb.stopped),
         "global_steps": int(trainer.global_step),
+        "trainer": {
+            **{k: v if isinstance(v, (int, float, bool, str)) else str(v) for k, v in trainer_kwargs.items()},
+            "world_size": int(trainer.world_size),
+            "precision": str(trainer.precision),
+        },
         "train_seconds": round(elapsed, 3),
         "train_cpu_seconds": round(time.process_time() - cpu_started, 3),
         "checkpoint": CHECKPOINT_NAME,

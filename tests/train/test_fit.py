@@ -200,20 +200,53 @@ def test_trainer_options_pass_through():
     assert info.value.source == "--devices"
 
 
-def test_time_budget_stops_at_an_epoch_boundary(tmp_path):
+def test_default_profile_is_a_fixed_step_budget():
+    """No wall-clock or CPU-time component: the budget is steps x batch, the same on any machine."""
+    spec = tiny_spec(defaults={"batch_size": 128, "max_epochs": 100, "lr": 1e-3})
+    budget = fit_mod.TRAINING_PROFILES["default"]
+    default = resolve_training(spec, "quantitative", "default")
+    assert default.max_steps == budget["max_epochs"] * budget["limit_train_batches"] == 800
+    assert default.early_stopping is False  # every model trains exactly max_steps
+    assert default.batch_size == budget["batch_size"] == 32  # the profile's, not the model's 128
+    assert default.to_dict()["max_steps"] == 800
+    assert not any("time" in key for key in budget)
+    paper = resolve_training(spec, "quantitative", "paper")
+    assert paper.batch_size == 128 and paper.max_steps is None  # full epochs, the model's batch
+    assert paper.early_stopping is True
+
+
+def test_step_budget_is_honoured(tmp_path):
     import dataclasses
 
     spec = tiny_spec()
     settings = dataclasses.replace(
-        resolve_training(spec, "quantitative", "smoke", max_epochs=5), time_budget_s=1e-6
+        resolve_training(spec, "quantitative", "smoke"), max_epochs=3, limit_train_batches=2, patience=5
     )
-    ckpt, _, _ = _fit(tmp_path, spec=spec, settings=settings, max_epochs=None)
+    assert settings.max_steps == 6
+    _fit(tmp_path, spec=spec, settings=settings, max_epochs=None)
     info = json.loads((tmp_path / "cell" / TRAIN_INFO_NAME).read_text())
-    assert info["epochs_trained"] == 1  # one full epoch (with validation) always runs
-    assert info["stopped_by_time_budget"] is True
-    assert ckpt.is_file()
-    # without a budget the same settings run all epochs
-    settings = dataclasses.replace(settings, time_budget_s=None)
-    _fit(tmp_path, "nobudget", spec=spec, settings=settings, max_epochs=None)
-    info = json.loads((tmp_path / "nobudget" / TRAIN_INFO_NAME).read_text())
-    assert info["epochs_trained"] == 5 and info["stopped_by_time_budget"] is False
+    assert info["global_steps"] == 6 and info["epochs_trained"] == 3
+    assert info["training"]["max_steps"] == 6
+
+
+def test_without_early_stopping_the_whole_budget_runs(tmp_path):
+    """lr = 0 keeps the validation loss flat: patience 1 stops at once, early_stopping=False never."""
+    import dataclasses
+
+    spec = tiny_spec()
+    base = dataclasses.replace(
+        resolve_training(spec, "quantitative", "smoke"),
+        max_epochs=4,
+        limit_train_batches=2,
+        patience=1,
+        lr=0.0,
+    )
+    _fit(tmp_path, "stops", spec=spec, settings=base, max_epochs=None)
+    stopped = json.loads((tmp_path / "stops" / TRAIN_INFO_NAME).read_text())
+    assert stopped["global_steps"] == 4 and stopped["early_stopped"] is True
+    _fit(
+        tmp_path, "runs", spec=spec, settings=dataclasses.replace(base, early_stopping=False), max_epochs=None
+    )
+    ran = json.loads((tmp_path / "runs" / TRAIN_INFO_NAME).read_text())
+    assert ran["global_steps"] == 8 and ran["early_stopped"] is False
+    assert ran["training"]["early_stopping"] is False
