@@ -170,10 +170,18 @@ def test_paper_architectures_follow_the_methods(baselines):
 
 
 def test_bpnet_parameter_count_by_hand(baselines):
-    # conv1 4->24 (k25, bias) + 7 dilated 24->24 (k3, bias) + heads ConvTranspose 24->5 (k7, bias)
-    expected = (4 * 24 * 25 + 24) + 7 * (24 * 24 * 3 + 24) + (24 * 5 * 7 + 5)
+    # default (batch norm, convs without bias): conv1 4->24 (k25) + BN(24) + 7 x [dilated
+    # 24->24 (k3) + BN(24)] + heads ConvTranspose 24->5 (k7, bias); BN = weight + bias
+    expected = (4 * 24 * 25 + 2 * 24) + 7 * (24 * 24 * 3 + 2 * 24) + (24 * 5 * 7 + 5)
     model = baselines.get("bpnet").build(TaskSpec("quantitative", 1024, 5, 1), profile="default")
     assert sum(p.numel() for p in model.parameters()) == expected
+    # paper: the published body, no normalisation, biased convs
+    paper = baselines.get("bpnet").build(TaskSpec("quantitative", 2048, 15, 1), profile="paper")
+    assert not any(isinstance(m, nn.BatchNorm1d) for m in paper.modules())
+    f = 256
+    assert sum(p.numel() for p in paper.parameters()) == (
+        (4 * f * 25 + f) + 9 * (f * f * 3 + f) + (f * 15 * 7 + 15)
+    )
 
 
 def test_unsupported_tasks_and_bins_are_clear_errors(baselines):

@@ -203,15 +203,21 @@ class BasenjiResidualBlock(nn.Module):
 
 
 class BPNetDilatedLayer(nn.Module):
-    """BPNet body layer: ``x + relu(dilated conv(x))`` with a width-3 kernel."""
+    """BPNet body layer: ``x + relu(dilated conv(x))`` with a width-3 kernel.
 
-    def __init__(self, channels: int, *, dilation: int, kernel_size: int = 3):
+    With ``batch_norm`` the layer is ``x + relu(bn(dilated conv(x)))`` (the conv has no bias).
+    """
+
+    def __init__(self, channels: int, *, dilation: int, kernel_size: int = 3, batch_norm: bool = False):
         super().__init__()
-        self.conv = nn.Conv1d(channels, channels, kernel_size, padding="same", dilation=dilation)
+        self.conv = nn.Conv1d(
+            channels, channels, kernel_size, padding="same", dilation=dilation, bias=not batch_norm
+        )
+        self.bn = nn.BatchNorm1d(channels) if batch_norm else nn.Identity()
         self.act = nn.ReLU()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x + self.act(self.conv(x))
+        return x + self.act(self.bn(self.conv(x)))
 
 
 class PositionwiseHead(nn.Module):

@@ -172,8 +172,8 @@ BASENJI = {
 }
 
 BPNET = {
-    "smoke": {"filters": 8, "num_dilated": 3, "head_kernel": 7},
-    "default": {"filters": 24, "num_dilated": 7, "head_kernel": 7},
+    "smoke": {"filters": 8, "num_dilated": 3, "head_kernel": 7, "batch_norm": True},
+    "default": {"filters": 24, "num_dilated": 7, "head_kernel": 7, "batch_norm": True},
     "paper": {"filters": 256, "num_dilated": 9, "head_kernel": 7},
 }
 
