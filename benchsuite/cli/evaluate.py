@@ -15,7 +15,8 @@ EVALUATE_HELP = (
     "\n\n"
     "The model is rebuilt through its plugin (by name and stored hyperparameters) and scored on the bundle "
     "it was trained on (stored in the checkpoint) or on --bundle. The record goes to OUT/record.json "
-    "(default: the checkpoint's folder, replacing the cell's record)."
+    "(default: the checkpoint's folder; the cell's current record is kept there as record.previous.json, "
+    "and a record of another dataset than the training one needs --out)."
 )
 
 

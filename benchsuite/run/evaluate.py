@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 from pathlib import Path
 from typing import Any
 
 from benchsuite.errors import ConfigError
+from benchsuite.io.atomic import atomic_write
 
-__all__ = ["evaluate_checkpoint_to_record"]
+__all__ = ["evaluate_checkpoint_to_record", "PREVIOUS_RECORD_NAME"]
+
+#: where an in-place re-evaluation keeps the record it replaces (not gathered by leaderboards)
+PREVIOUS_RECORD_NAME = "record.previous.json"
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +40,9 @@ def evaluate_checkpoint_to_record(
     bundle:
         The bundle to evaluate on (default: the bundle stored in the checkpoint).
     out:
-        Folder receiving ``record.json`` (default: the checkpoint's folder).
+        Folder receiving ``record.json``. Default: the checkpoint's folder (the cell), where
+        the cell's current record is first kept as ``record.previous.json``; that is refused
+        when evaluating on another dataset than the training one (pass ``out``).
     cache_dir:
         Dataset cache folder.
     accelerator:
@@ -57,7 +64,8 @@ def evaluate_checkpoint_to_record(
     InputFileError
         The checkpoint cannot be read.
     ConfigError
-        No bundle is known, or the bundle's targets do not fit the model.
+        No bundle is known, the bundle's targets do not fit the model, or an in-place
+        evaluation on another dataset than the training one.
     PluginError
         The model's plugin is not installed.
     """
@@ -100,6 +108,13 @@ def evaluate_checkpoint_to_record(
     cache = prepare_dataset(manifest, cache_dir=cache_dir, progress=progress)
     trained_on = extra.get("dataset_fingerprint")
     if trained_on and trained_on != cache.fingerprint:
+        if out is None:
+            raise ConfigError(
+                f"the model was trained on dataset {str(trained_on)[:12]} but --bundle is dataset "
+                f"{cache.fingerprint[:12]}: its record would replace the cell's record of the training data",
+                source="--out",
+                hint="pass --out DIR to write the record of this other dataset elsewhere",
+            )
         log.warning(
             "the model was trained on dataset %s but is evaluated on %s",
             str(trained_on)[:12],
@@ -146,5 +161,10 @@ def evaluate_checkpoint_to_record(
         eval_cpu_seconds=info.get("evaluate_cpu_seconds"),
         wandb=None,
     )
+    if out is None and path.is_file():
+        previous = path.with_name(PREVIOUS_RECORD_NAME)
+        with open(path, "rb") as src, atomic_write(previous, "wb") as dst:
+            shutil.copyfileobj(src, dst)
+        log.info("kept the replaced record as %s", previous)
     write_record(path, record)
     return record, path

@@ -118,6 +118,18 @@ def test_cli_run_then_evaluate(tmp_path, smoke_bundle, smoke_cache_dir):
         if name.startswith(("wholechrom.", "peak.", "perseq.")):
             assert again["metrics"][name]["mean"] == pytest.approx(entry["mean"], rel=1e-6, abs=1e-9), name
 
+    # in place (no --out): the cell's record is replaced, the old one kept beside it
+    before = (cell / "record.json").read_bytes()
+    result = _fake_cli(
+        ["evaluate", "--checkpoint", str(cell / "checkpoint.ckpt"), "--no-motifs"], tmp_path, smoke_cache_dir
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert (cell / "record.previous.json").read_bytes() == before
+    replaced = read_record(cell / "record.json")
+    assert replaced["metrics"]["wholechrom.pearson"]["mean"] == pytest.approx(
+        record["metrics"]["wholechrom.pearson"]["mean"], rel=1e-6
+    )
+
 
 @pytest.mark.slow
 def test_run_all_smoke_end_to_end(tmp_path):
