@@ -558,6 +558,8 @@ def model_record(
             "build": dict(build_hparams),
             "training": train_info.get("training"),
             "epochs_trained": train_info.get("epochs_trained"),
+            "global_steps": train_info.get("global_steps"),
+            "trainer": train_info.get("trainer"),
             "best_val_loss": train_info.get("best_val_loss"),
         },
         seed=seed,

@@ -92,3 +92,39 @@ def test_fit_cell_ddp_two_cpu_processes(tmp_path):
 
     model, task, meta = load_trained_model(cell / "checkpoint.ckpt", registry=registry_with(tiny_spec()))
     assert task.kind == "quantitative" and meta["extra"]["profile"] == "smoke"
+
+
+@pytest.mark.slow
+def test_run_several_cells_under_ddp(tmp_path):
+    """`benchsuite run` with --strategy ddp trains one cell after another in the same processes.
+
+    Rank 0 evaluates each cell while rank 1 waits for it at the next cell's start; every cell
+    gets its record, the extra rank writes none, and a rerun finds everything finished.
+    """
+    bundle = _smoke_bundle(tmp_path)
+    assert bundle, "the simulator is part of benchsuite"
+    out = tmp_path / "runs"
+    env = dict(os.environ, PL_TORCH_DISTRIBUTED_BACKEND="gloo", BENCHSUITE_CACHE=str(tmp_path / "cache"))
+    env.pop("LOCAL_RANK", None)
+    env["COLUMNS"] = "200"
+    args = [
+        sys.executable, "-m", "benchsuite", "run", "--model", "cnn-baseline,residualbind-32",
+        "--profile", "smoke", "--bundle", bundle, "--out", str(out), "--wandb", "disabled",
+        "--accelerator", "cpu", "--devices", "2", "--strategy", "ddp",
+        "--no-cagi5", "--no-motifs", "--no-ceilings",
+    ]  # fmt: skip
+    proc = subprocess.run(args, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+    cells = {
+        p.parent.parent.parent.name + "/" + p.parent.parent.name for p in out.glob("*/*/*/seed0/record.json")
+    }
+    assert cells == {"cnn-baseline/binary", "cnn-baseline/quantitative", "residualbind-32/quantitative"}
+    for record_path in out.glob("*/*/*/seed0/record.json"):
+        record = json.loads(record_path.read_text())
+        trainer = record["hyperparameters"]["trainer"]
+        assert trainer["strategy"] == "ddp" and trainer["world_size"] == 2, record_path
+        assert not (record_path.parent / "scratch").exists()
+    rerun = subprocess.run(args, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900)
+    assert rerun.returncode == 0, rerun.stdout[-4000:] + rerun.stderr[-4000:]
+    assert "3/3 finished, 0 failed" in rerun.stdout
+    assert rerun.stdout.count("skipped") >= 3, rerun.stdout[-3000:]
