@@ -10,15 +10,8 @@ from typing import Any
 
 from benchsuite.data.cache import DatasetCache, SplitArrays, open_dataset_cache
 from benchsuite.data.fingerprint import CACHE_FORMAT_VERSION
-from benchsuite.data.manifest import (
-    Geometry,
-    Manifest,
-    SplitSpec,
-    TargetSpec,
-    VariantSetSpec,
-    load_manifest,
-    write_manifest,
-)
+from benchsuite.data.manifest_load import load_manifest, write_manifest
+from benchsuite.data.manifest_model import Geometry, Manifest, SplitSpec, TargetSpec, VariantSetSpec
 from benchsuite.data.prepare import default_cache_dir, prepare_dataset
 
 __all__ = [

@@ -29,7 +29,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from benchsuite.data.fingerprint import CACHE_FORMAT_VERSION
-from benchsuite.data.manifest import Geometry
+from benchsuite.data.manifest_model import Geometry
 from benchsuite.errors import DatasetError
 
 __all__ = ["KINDS", "SPLITS", "DatasetCache", "SplitArrays", "SplitWriter", "open_dataset_cache"]

@@ -18,7 +18,8 @@ from torch.utils.data import DataLoader
 
 from benchsuite.data.cache import DatasetCache
 from benchsuite.data.datasets import ChunkDataset, collate_batch
-from benchsuite.data.manifest import Manifest, load_manifest
+from benchsuite.data.manifest_load import load_manifest
+from benchsuite.data.manifest_model import Manifest
 from benchsuite.errors import ConfigError, DatasetError
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -52,7 +52,8 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from benchsuite.data.cache import SPLITS, DatasetCache, SplitWriter, open_dataset_cache
 from benchsuite.data.fingerprint import CACHE_FORMAT_VERSION, HashMemo, dataset_fingerprint
-from benchsuite.data.manifest import BinaryNegatives, Geometry, Manifest, load_manifest
+from benchsuite.data.manifest_load import load_manifest
+from benchsuite.data.manifest_model import BinaryNegatives, Geometry, Manifest
 from benchsuite.errors import ConfigError, DatasetError, InputFileError, ManifestError
 
 __all__ = ["default_cache_dir", "prepare_dataset", "resolve_split", "merge_peak_windows"]

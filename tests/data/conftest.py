@@ -25,6 +25,9 @@ import pyBigWig
 import pytest
 import yaml
 
+from benchsuite.data.manifest import load_manifest
+from benchsuite.errors import ManifestError
+
 GEOMETRY = {
     "chunk_length": 300,
     "input_length": 200,
@@ -205,3 +208,14 @@ def tiny_cache(tiny_bundle_template: TinyBundle, tmp_path_factory: pytest.TempPa
     return prepare_dataset(
         tiny_bundle_template.manifest, cache_dir=tmp_path_factory.mktemp("cache"), progress=False
     )
+
+
+def expect_manifest_error(bundle: TinyBundle, *fragments: str) -> ManifestError:
+    """Load ``bundle``'s manifest expecting a ManifestError naming the file and every fragment."""
+    with pytest.raises(ManifestError) as info:
+        load_manifest(bundle.root)
+    message = str(info.value)
+    assert str(bundle.manifest.name) in message, message
+    for fragment in fragments:
+        assert fragment in message, message
+    return info.value

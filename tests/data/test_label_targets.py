@@ -1,4 +1,4 @@
-"""Label-only targets, binary negatives, environment variables and motif exclusions in manifests.
+"""Label-only targets and binary negatives in the dataset cache.
 
 Built on the tiny hand-made bundle (targets A and B with tracks, replicate 2 and peaks); the
 expected arrays are recomputed here from the bundle's ground truth (peak intervals, coverage),
@@ -12,13 +12,10 @@ import pytest
 
 from benchsuite.data.datamodule import BinaryDataModule, QuantitativeDataModule
 from benchsuite.data.manifest import (
-    JASPAR_DEFAULT_EXCLUDE,
     BinaryNegatives,
-    expand_path_variables,
     load_manifest,
 )
 from benchsuite.data.prepare import _parameters, position_uniform, prepare_dataset, resolve_split
-from benchsuite.errors import ManifestError
 
 from .conftest import GEOMETRY, TinyBundle
 
@@ -176,84 +173,3 @@ def test_position_uniform_is_uniform_and_deterministic() -> None:
     assert abs(u.mean() - 0.5) < 0.01 and abs((u < 0.25).mean() - 0.25) < 0.01
     np.testing.assert_array_equal(u, position_uniform("chr1", np.arange(0, 3_000_000, 300)))
     assert not np.array_equal(u, position_uniform("chr2", np.arange(0, 3_000_000, 300)))
-
-
-# ------------------------------------------------------------------------ manifest fields
-
-
-def test_environment_variables_in_paths(tiny_bundle: TinyBundle, monkeypatch) -> None:
-    monkeypatch.setenv("TINY_ROOT", str(tiny_bundle.root))
-    monkeypatch.setenv("TINY_GENOME", "genome.fa")
-    monkeypatch.delenv("TINY_UNSET", raising=False)
-    data = tiny_bundle.manifest_data()
-    data["genome"] = "$TINY_ROOT/${TINY_GENOME}"
-    data["targets"][0]["track"] = "${TINY_UNSET:-tracks}/A.rep1.bw"  # default, relative to the manifest
-    data["excluded"] = "${TINY_ROOT}/excluded.bed"
-    tiny_bundle.write_manifest_data(data)
-    m = load_manifest(tiny_bundle.root)
-    assert m.genome == tiny_bundle.genome.resolve()
-    assert m.targets[0].track == tiny_bundle.tracks["A"].resolve()
-    assert m.excluded == tiny_bundle.excluded.resolve()
-
-    data["targets"][1]["peaks"] = "${TINY_UNSET}/peaks/B.narrowPeak"
-    tiny_bundle.write_manifest_data(data)
-    with pytest.raises(ManifestError) as info:
-        load_manifest(tiny_bundle.root)
-    message = str(info.value)
-    assert "targets[1].peaks" in message and "TINY_UNSET" in message and "not set" in message
-    assert "manifest.yaml" in message and "export TINY_UNSET" in message
-
-
-def test_expand_path_variables_rules(monkeypatch) -> None:
-    monkeypatch.setenv("A_VAR", "/data")
-    monkeypatch.setenv("EMPTY_VAR", "")
-    assert expand_path_variables("${A_VAR}/x") == "/data/x"
-    assert expand_path_variables("$A_VAR/x") == "/data/x"
-    assert expand_path_variables("${EMPTY_VAR:-fallback}/x") == "fallback/x"
-    assert expand_path_variables("${A_VAR:-fallback}/x") == "/data/x"
-    assert expand_path_variables("cost$$/x") == "cost$/x"
-    assert expand_path_variables("~/x") == "~/x"
-    monkeypatch.delenv("NOT_THERE", raising=False)
-    with pytest.raises(ManifestError, match="field 'genome': environment variable NOT_THERE"):
-        expand_path_variables("${NOT_THERE}/g.fa", field_name="genome")
-
-
-@pytest.mark.parametrize(
-    ("edit", "fragments"),
-    [
-        (lambda d: d["targets"][0].pop("track") and d["targets"][0].pop("peaks"), ["targets[0].track"]),
-        (
-            lambda d: [t.pop("track") for t in d["targets"]] and [t.pop("replicate2") for t in d["targets"]],
-            ["'targets'", "no target has a coverage track"],
-        ),
-        (lambda d: d.update(motif_exclude=3), ["motif_exclude", "list"]),
-        (lambda d: d.update(motif_exclude=["MA0001.1", ""]), ["motif_exclude[1]"]),
-        (lambda d: d.update(binary_negatives={"source": "nowhere"}), ["binary_negatives.source", "nowhere"]),
-        (lambda d: d.update(binary_negatives={"fraction": 0}), ["binary_negatives.fraction", "(0, 1]"]),
-        (lambda d: d.update(binary_negatives={"ratio": 2}), ["binary_negatives", "'ratio'"]),
-        (
-            lambda d: [t.pop("peaks") for t in d["targets"]] and d.update(binary_negatives=True),
-            ["binary_negatives", "no target has a peaks file"],
-        ),
-    ],
-)
-def test_new_fields_validation(tiny_bundle: TinyBundle, edit, fragments) -> None:
-    data = tiny_bundle.manifest_data()
-    edit(data)
-    tiny_bundle.write_manifest_data(data)
-    with pytest.raises(ManifestError) as info:
-        load_manifest(tiny_bundle.root)
-    for fragment in fragments:
-        assert fragment in str(info.value), str(info.value)
-
-
-def test_motif_exclude_field(tiny_bundle: TinyBundle) -> None:
-    data = tiny_bundle.manifest_data()
-    assert load_manifest(tiny_bundle.root).motif_exclude is None  # default: decided by the harness
-    data["motif_exclude"] = ["MA1929.1", "MA0615.1"]
-    tiny_bundle.write_manifest_data(data)
-    assert load_manifest(tiny_bundle.root).motif_exclude == ("MA1929.1", "MA0615.1")
-    data["motif_exclude"] = []
-    tiny_bundle.write_manifest_data(data)
-    assert load_manifest(tiny_bundle.root).motif_exclude == ()
-    assert JASPAR_DEFAULT_EXCLUDE == ("MA1929.1", "MA0615.1")  # the paper's; the harness adds low-IC ones
