@@ -11,9 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from benchsuite.errors import ConfigError
+
+if TYPE_CHECKING:
+    from benchsuite.plugins.manager import RegisteredModel
 
 __all__ = ["TASKS", "Cell", "build_matrix", "parse_shard", "shard_cells"]
 
@@ -35,7 +38,7 @@ class Cell:
 
 
 def build_matrix(
-    models: Mapping[str, Any],
+    models: Mapping[str, RegisteredModel],
     *,
     names: Sequence[str] | None = None,
     all_models: bool = False,
