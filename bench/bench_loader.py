@@ -1,5 +1,7 @@
 #!/usr/bin/env python
-"""Benchmark the training data pipeline (SPEC §7 performance bars).
+"""Benchmark the training data pipeline against the project's performance bars (loader >= 30x
+a naive loader, prepare memory flat in genome size; measured here, not in timed tests, see
+CONTRIBUTING.md, "Tests").
 
 1. **Loader throughput**: samples/s of the :class:`~benchsuite.data.QuantitativeDataModule`
    training loader (random shift + reverse complement, batch 64) against a naive per-sample

@@ -1,5 +1,8 @@
 #!/usr/bin/env python
-"""Benchmark the harness's metrics against a per-target scipy loop (SPEC §7: target >= 50x).
+"""Benchmark the harness's metrics against a per-target scipy loop (performance bar: >= 50x).
+
+Speed targets are measured here, not in timed tests (CONTRIBUTING.md, "Tests"); the metric
+definitions are in docs/protocol.md.
 
 Both sides see the same arrays: predictions and truths of shape ``(N, T, L)`` (``T`` targets,
 ``N`` sequences of ``L`` positions; ``N * L`` positions per target). Comparisons, like with like:

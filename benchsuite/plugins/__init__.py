@@ -1,4 +1,5 @@
-"""The public plugin API of benchsuite (SPEC §2).
+"""The public plugin API of benchsuite (contract: docs/ARCHITECTURE.md, "Plugin API";
+walk-through: CONTRIBUTING.md, "Write a plugin in 5 minutes").
 
 A plugin distribution declares an entry point in group ``benchsuite`` naming a module with a
 hook implementation::

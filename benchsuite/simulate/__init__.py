@@ -1,4 +1,7 @@
-"""The embedded default benchmark: a simulated genome with known ground truth (SPEC §3.2).
+"""The embedded default benchmark: a simulated genome with known ground truth.
+
+Contract: docs/ARCHITECTURE.md, "Simulator"; what is simulated (grammar, genome, oracle, tracks,
+variant set, profile sizes): docs/protocol.md, "The simulated benchmark".
 
 - :mod:`.grammar`: TF motifs (PWMs), cell-type activities, cooperative pairs, flank effects;
 - :mod:`.oracle`: sequence -> expected coverage per cell type (:class:`Oracle`, :func:`load_oracle`);
