@@ -10,8 +10,7 @@ from typer.testing import CliRunner
 from benchsuite.cli.main import app, main
 from benchsuite.data.cache import open_dataset_cache
 from benchsuite.errors import ManifestError
-
-from .conftest import TinyBundle
+from tests.data.conftest import TinyBundle
 
 
 def _plain(text: str) -> str:

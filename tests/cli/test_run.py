@@ -1,4 +1,4 @@
-"""``benchsuite run`` / ``benchsuite evaluate`` through the command line."""
+"""``benchsuite run`` through the command line (and ``benchsuite evaluate`` on the cell it trained)."""
 
 from __future__ import annotations
 
@@ -11,20 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from benchsuite.cli.main import main
 from benchsuite.results.record import read_record
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _exit_code(argv: list[str]) -> int:
-    with pytest.raises(SystemExit) as info:
-        main(argv)
-    return int(info.value.code or 0)
+from .conftest import exit_code, fake_cli
 
 
 def test_run_needs_all_or_model(capsys, tmp_path):
-    assert _exit_code(["run", "--out", str(tmp_path), "--wandb", "disabled"]) == 2
+    assert exit_code(["run", "--out", str(tmp_path), "--wandb", "disabled"]) == 2
     err = capsys.readouterr().err
     assert "--all/--model" in err and "no models selected" in err
     assert "Traceback" not in err
@@ -32,36 +25,16 @@ def test_run_needs_all_or_model(capsys, tmp_path):
 
 
 def test_run_bad_shard_and_task(capsys, tmp_path):
-    assert _exit_code(["run", "--all", "--shard", "0/3", "--out", str(tmp_path)]) == 2
+    assert exit_code(["run", "--all", "--shard", "0/3", "--out", str(tmp_path)]) == 2
     assert "--shard" in capsys.readouterr().err
-    assert _exit_code(["run", "--all", "--task", "regression", "--out", str(tmp_path)]) == 2
+    assert exit_code(["run", "--all", "--task", "regression", "--out", str(tmp_path)]) == 2
     assert "--task" in capsys.readouterr().err
-
-
-def test_evaluate_missing_checkpoint(capsys, tmp_path):
-    assert _exit_code(["evaluate", "--checkpoint", str(tmp_path / "nope.ckpt")]) == 2
-    err = capsys.readouterr().err
-    assert "nope.ckpt" in err and "not found" in err
-
-
-def _fake_cli(args: list[str], tmp_path: Path, cache: Path) -> subprocess.CompletedProcess:
-    env = dict(
-        os.environ, BENCHSUITE_CACHE=str(cache), PYTHONPATH=str(ROOT), COLUMNS="250", OMP_NUM_THREADS="1"
-    )
-    return subprocess.run(
-        [sys.executable, "-m", "tests.run.fake_cli", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
 
 
 @pytest.mark.slow
 def test_cli_run_then_evaluate(tmp_path, smoke_bundle, smoke_cache_dir):
     out = tmp_path / "runs"
-    result = _fake_cli(
+    result = fake_cli(
         [
             "run",
             "--model",
@@ -80,7 +53,6 @@ def test_cli_run_then_evaluate(tmp_path, smoke_bundle, smoke_cache_dir):
             "--max-epochs",
             "1",
         ],
-        tmp_path,
         smoke_cache_dir,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
@@ -97,7 +69,7 @@ def test_cli_run_then_evaluate(tmp_path, smoke_bundle, smoke_cache_dir):
 
     # re-evaluate the checkpoint into another folder
     re_out = tmp_path / "re"
-    result = _fake_cli(
+    result = fake_cli(
         [
             "evaluate",
             "--checkpoint",
@@ -107,7 +79,6 @@ def test_cli_run_then_evaluate(tmp_path, smoke_bundle, smoke_cache_dir):
             "--no-motifs",
             "--json",
         ],
-        tmp_path,
         smoke_cache_dir,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
@@ -120,8 +91,8 @@ def test_cli_run_then_evaluate(tmp_path, smoke_bundle, smoke_cache_dir):
 
     # in place (no --out): the cell's record is replaced, the old one kept beside it
     before = (cell / "record.json").read_bytes()
-    result = _fake_cli(
-        ["evaluate", "--checkpoint", str(cell / "checkpoint.ckpt"), "--no-motifs"], tmp_path, smoke_cache_dir
+    result = fake_cli(
+        ["evaluate", "--checkpoint", str(cell / "checkpoint.ckpt"), "--no-motifs"], smoke_cache_dir
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert (cell / "record.previous.json").read_bytes() == before
@@ -162,5 +133,5 @@ def test_run_all_smoke_end_to_end(tmp_path):
     for record in records.values():
         assert record["metrics"]["wholechrom.pearson"]["mean"] is not None
         assert record["metrics"]["peak.auroc"]["mean"] is not None
-    # the < 2 minute target (SPEC §7) is measured and reported, not asserted: this machine is shared
+    # the smoke matrix's < 2 minute target is measured and reported, not asserted: machines are shared
     print(f"wall time of `benchsuite run --all --profile smoke`: {wall:.1f} s (target < 120 s)")
