@@ -1,4 +1,5 @@
-"""CLI: ``benchsuite list`` -- the registered models, the tasks, and plugins that failed to load."""
+"""CLI: ``benchsuite list`` -- the registered models, the tasks, plugins that failed to load, and
+(``--metrics``) the metric registry."""
 
 from __future__ import annotations
 
@@ -37,15 +38,31 @@ def list_command(
     check: bool = typer.Option(
         False, "--check", help="Also run every model on a dry batch and check the tensor contract."
     ),
+    metrics: bool = typer.Option(
+        False, "--metrics", help="List the harness's metrics (name, family, definition, direction) instead."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="With --metrics: print the registry as JSON."),
+    markdown: bool = typer.Option(
+        False, "--markdown", help="With --metrics: print docs/metrics.md (the registry as Markdown)."
+    ),
 ) -> None:
     """List the registered models (with parameter counts), the tasks and any plugin that failed to load.
 
     Plugins are discovered from the entry points of group ``benchsuite``;
     ``BENCHSUITE_PLUGINS=a,b`` restricts loading to the named entry points / distributions.
+    With ``--metrics``, list every metric of the harness from its registry instead.
     """
     from rich.console import Console
 
     from benchsuite.plugins import load_plugins
+
+    if (as_json or markdown) and not metrics:
+        raise ConfigError(
+            "--json and --markdown apply to --metrics", source="--json/--markdown", hint="add --metrics"
+        )
+    if metrics:
+        _print_metrics(as_json=as_json, markdown=markdown)
+        return
 
     if profile not in PROFILE_GEOMETRY:
         raise ConfigError(
@@ -178,3 +195,41 @@ def _print_failures(console: Console, registry: Registry) -> None:
         reason = error.reason + (f" (fix: {error.hint})" if error.hint else "")
         table.add_row(_escape(error.plugin), _escape(dist or "-"), error.stage, _escape(reason))
     console.print(table)
+
+
+def _print_metrics(*, as_json: bool, markdown: bool) -> None:
+    """The metric registry as a table, JSON or Markdown (``docs/metrics.md``)."""
+    import json
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from benchsuite.evaluate import HARNESS_VERSION
+    from benchsuite.evaluate.registry import METRICS, metrics_markdown
+
+    if markdown:
+        typer.echo(metrics_markdown(), nl=False)
+        return
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {"harness_version": HARNESS_VERSION, "metrics": [m.to_dict() for m in METRICS]}, indent=2
+            )
+        )
+        return
+    table = Table(title=f"Metrics (harness {HARNESS_VERSION}); protocol: docs/protocol.md")
+    for column in ("metric", "family", "better", "resolution"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("definition", overflow="fold")
+    for m in METRICS:
+        marks = "*" if m.headline else ""
+        table.add_row(
+            f"{m.name}{marks}",
+            m.family,
+            "higher" if m.higher_is_better else "lower",
+            m.resolution,
+            m.definition,
+        )
+    console = Console()
+    console.print(table)
+    console.print("* headline metric (run summary)")

@@ -1,4 +1,4 @@
-"""Ceilings: the harness's metrics for the oracle and for replicate 2 (SPEC §5.9).
+"""Ceilings: the harness's metrics for the oracle and for replicate 2 (docs/protocol.md, "Ceilings").
 
 * **Oracle** (simulated bundles): the simulator's expected coverage of any sequence, wrapped
   in an :class:`~benchsuite.evaluate.predictors.OraclePredictor` and run through the very
@@ -19,19 +19,16 @@ comparable with that model's ``wholechrom.*``, ``perseq.*`` and ``thresholded.*`
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import Any
 
 from benchsuite.errors import ConfigError, DatasetError
-from benchsuite.evaluate.harness import (
-    EvalOptions,
-    EvalResult,
-    _Replicate2Source,
-    _run_families,
-    evaluate_predictor,
-)
+from benchsuite.evaluate.harness import evaluate_predictor, run_families
+from benchsuite.evaluate.options import EvalOptions
 from benchsuite.evaluate.predictors import OraclePredictor
+from benchsuite.evaluate.result import EvalResult
+from benchsuite.evaluate.sources import Replicate2Source
+from benchsuite.evaluate.types import CacheLike, ManifestLike
 
 __all__ = ["oracle_ceiling", "replicate2_ceiling"]
 
@@ -47,8 +44,8 @@ def _check_bin(bin_size: int, input_length: int) -> None:
 
 def oracle_ceiling(
     oracle: Any,
-    cache: Any,
-    manifest: Any,
+    cache: CacheLike,
+    manifest: ManifestLike,
     *,
     bin_size: int = 1,
     options: EvalOptions | None = None,
@@ -67,7 +64,7 @@ def oracle_ceiling(
     bin_size:
         Output resolution of the oracle predictions.
     options:
-        Harness options (motifs are always off for the oracle).
+        Harness options (motifs never apply: the oracle has no first-layer filters).
     out_dir:
         Folder for figures (none are produced today).
 
@@ -84,17 +81,15 @@ def oracle_ceiling(
     input_length = int(cache.geometry.input_length)
     _check_bin(bin_size, input_length)
     predictor = OraclePredictor(oracle, input_length, bin_size, target_names=tuple(cache.target_names))
-    result = evaluate_predictor(
-        predictor, cache, manifest, options=dataclasses.replace(options, motifs=False), out_dir=out_dir
-    )
-    result.not_applicable["motifs"] = "the oracle has no first-layer filters"
+    result = evaluate_predictor(predictor, cache, manifest, options=options, out_dir=out_dir)
+    result.skip("motifs", "the oracle has no first-layer filters")
     result.tables["ceiling"] = {"kind": "oracle", "bin_size": int(bin_size)}
     return result
 
 
 def replicate2_ceiling(
-    cache: Any,
-    manifest: Any,
+    cache: CacheLike,
+    manifest: ManifestLike,
     *,
     bin_size: int = 1,
     options: EvalOptions | None = None,
@@ -130,14 +125,6 @@ def replicate2_ceiling(
             source=getattr(cache, "root", None),
             hint="add replicate2 tracks to the manifest targets and prepare the dataset again",
         )
-    source = _Replicate2Source(bin_size, input_length)
-    result = _run_families(
-        source, cache, manifest, options, families=("wholechrom", "perseq", "peak", "robustness")
-    )
-    result.not_applicable["robustness"] = (
-        "replicate 2 is a measurement: it cannot be shifted and re-predicted"
-    )
-    result.not_applicable["cagi5"] = "replicate 2 has no measurement of the mutated sequences"
-    result.not_applicable["motifs"] = "replicate 2 has no first-layer filters"
+    result = run_families(Replicate2Source(bin_size, input_length), cache, manifest, options)
     result.tables["ceiling"] = {"kind": "replicate2", "bin_size": int(bin_size)}
     return result

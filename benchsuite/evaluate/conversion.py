@@ -1,4 +1,4 @@
-"""Task conversion between binary and quantitative predictions (paper Fig. 4a, SPEC §5.5).
+"""Task conversion between binary and quantitative predictions (paper Fig. 4a; docs/protocol.md).
 
 Every model gets both metric families, so binary and quantitative models share one table.
 The conventions, exactly as the harness applies them:
@@ -39,12 +39,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from benchsuite.evaluate.metrics import (
-    aupr_per_target,
-    auroc_per_target,
-    broadcast_bins,
-    pearson_per_target,
-)
+from benchsuite.evaluate.stats import aupr_per_target, auroc_per_target, broadcast_bins, pearson_per_target
 
 __all__ = [
     "AGNOSTIC_TARGET",

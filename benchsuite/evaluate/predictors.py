@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 import numpy as np
 
 from benchsuite.errors import ConfigError, ModelContractError
-from benchsuite.evaluate.metrics import bin_average
+from benchsuite.evaluate.stats import bin_average
 
 if TYPE_CHECKING:  # pragma: no cover
     import torch

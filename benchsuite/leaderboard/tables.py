@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchsuite import __version__
+from benchsuite.evaluate.registry import METRICS, board_metrics
 from benchsuite.leaderboard.gather import Refusal, SourcedRecord
 
 __all__ = [
@@ -47,52 +48,14 @@ __all__ = [
     "record_machines",
 ]
 
-#: the leaderboard's columns, in order; ``thresholded.pearson@*`` columns go after perseq.pearson
-MAIN_METRICS: tuple[str, ...] = (
-    "wholechrom.pearson",
-    "wholechrom.pearson_scaled",
-    "wholechrom_common.pearson",
-    "perseq.pearson",
-    "thresholded.pearson@*",
-    "peak.auroc",
-    "peak.aupr",
-    "robustness.variation",
-    "cagi5.standard",
-    "cagi5.robust",
-    "motifs.hit_ratio",
-    "motifs.recovery_rate",
-)
+#: the leaderboard's columns, in order (from the metric registry); ``thresholded.pearson@*`` stands
+#: for every threshold and goes after perseq.pearson
+MAIN_METRICS: tuple[str, ...] = board_metrics()
 SORT_METRIC = "wholechrom.pearson"
-#: metrics where a smaller value is better (sort direction, figure axes)
-LOWER_IS_BETTER = frozenset(
-    {
-        "robustness.variation",
-        "wholechrom.mse",
-        "wholechrom.mse_scaled",
-        "wholechrom_common.mse_scaled",
-        "motifs.mean_best_q",
-    }
-)
-METRIC_DESCRIPTIONS: dict[str, str] = {
-    "wholechrom.pearson": "Pearson r over the whole test chromosome(s), model's own bin",
-    "wholechrom.spearman": "Spearman rho over the whole test chromosome(s)",
-    "wholechrom.mse": "MSE over the whole test chromosome(s)",
-    "wholechrom.pearson_scaled": "whole-chromosome Pearson r after the global mean(true)/mean(pred) scaling",
-    "wholechrom.mse_scaled": "whole-chromosome MSE after scaling",
-    "wholechrom_common.pearson": "whole-chromosome Pearson r at the common bin size",
-    "wholechrom_common.mse_scaled": "whole-chromosome scaled MSE at the common bin size",
-    "perseq.pearson": "per-sequence Pearson r averaged over coverage-threshold test chunks",
-    "thresholded.pearson": "per-sequence Pearson r on test chunks whose max coverage exceeds the threshold",
-    "peak.auroc": "AUROC on peak-centered test chunks (quantitative models: mean predicted coverage)",
-    "peak.aupr": "AUPR on peak-centered test chunks",
-    "peak.pearson": "per-sequence Pearson r on peak-centered test chunks",
-    "robustness.variation": "prediction variation over 20 input shifts / mean coverage (lower is better)",
-    "cagi5.standard": "CAGI5 protocol, one pass: Pearson of predicted vs measured effect, mean over elements",
-    "cagi5.robust": "CAGI5 protocol, mean over 20 shifts: Pearson of predicted vs measured effect",
-    "motifs.hit_ratio": "fraction of first-layer filters matching a database motif (q < 0.05)",
-    "motifs.mean_best_q": "mean best q-value of the first-layer filters (lower is better)",
-    "motifs.recovery_rate": "fraction of ground-truth motifs matched by at least one filter",
-}
+#: metrics where a smaller value is better (sort direction, figure axes), from the registry
+LOWER_IS_BETTER = frozenset(m.name for m in METRICS if not m.higher_is_better)
+#: one-sentence definitions (header tooltips), from the registry; thresholds share one entry
+METRIC_DESCRIPTIONS: dict[str, str] = {m.name.partition("@")[0]: m.definition for m in METRICS}
 
 
 def metric_family(name: str) -> str:
@@ -101,7 +64,7 @@ def metric_family(name: str) -> str:
 
 
 def describe_metric(name: str) -> str:
-    """One-line description of a metric (for table header tooltips)."""
+    """One-line description of a metric (for table header tooltips), from the metric registry."""
     base, _, threshold = name.partition("@")
     text = METRIC_DESCRIPTIONS.get(base, name)
     return f"{text} (threshold {threshold})" if threshold else text

@@ -323,35 +323,31 @@ def call_peaks(
 
 
 class pearson_streaming:  # noqa: N801 - used like a function that accumulates
-    """Pearson correlation accumulated over chunks, ignoring positions where either is NaN."""
+    """Pearson correlation of two tracks accumulated over chunks (the harness's moments kernel).
+
+    Positions where either value is not finite (NaN = no data) are skipped.
+    """
 
     def __init__(self) -> None:
-        self.n = 0
-        self.sx = self.sy = self.sxx = self.syy = self.sxy = 0.0
+        from benchsuite.evaluate.stats import StreamingPearson
+
+        self._acc = StreamingPearson()
+
+    @property
+    def n(self) -> int:
+        """Pairs seen so far."""
+        m = self._acc.moments
+        return 0 if m is None else int(m.n[0])
 
     def add(self, x: np.ndarray, y: np.ndarray) -> None:
-        """Add a chunk of paired values."""
-        ok = ~(np.isnan(x) | np.isnan(y))
-        x = x[ok].astype(np.float64)
-        y = y[ok].astype(np.float64)
-        self.n += x.shape[0]
-        self.sx += x.sum()
-        self.sy += y.sum()
-        self.sxx += (x * x).sum()
-        self.syy += (y * y).sum()
-        self.sxy += (x * y).sum()
+        """Add a chunk of paired values (1-D arrays of equal length)."""
+        self._acc.update(np.asarray(x).reshape(1, 1, -1), np.asarray(y).reshape(1, 1, -1))
 
     @property
     def value(self) -> float:
         """The correlation (NaN when undefined)."""
-        if self.n < 2:
-            return float("nan")
-        cov = self.sxy - self.sx * self.sy / self.n
-        vx = self.sxx - self.sx**2 / self.n
-        vy = self.syy - self.sy**2 / self.n
-        if vx <= 0 or vy <= 0:
-            return float("nan")
-        return float(cov / np.sqrt(vx * vy))
+        r = self._acc.compute()
+        return float(r[0]) if r.size else float("nan")
 
 
 def chunk_max(values: np.ndarray, chunk: int) -> np.ndarray:

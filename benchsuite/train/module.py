@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import lightning as L
+import numpy as np
 import torch
 from torchmetrics import Metric
 
@@ -69,38 +70,44 @@ def task_from_dict(data: Mapping[str, Any]) -> TaskSpec:
 
 
 class _StreamingPearson(Metric):
-    """Per-target Pearson correlation over every (sequence, bin) of an epoch, from running sums.
+    """Mean over targets of the Pearson r over every (sequence, bin) of an epoch.
 
-    Sums are kept in float64 and reduced by summation across processes, so the value is exact
-    and identical under DDP.
+    Each validation batch is summarised by the harness's moments kernel
+    (:class:`benchsuite.evaluate.stats.Moments`: counts, means and centred second moments in
+    float64); the summaries are concatenated across batches and processes (DDP) and merged
+    with the kernel's pairwise update in ``compute``, so training-time and harness Pearson are
+    one implementation.
     """
 
     full_state_update = False
+    _FIELDS = ("n", "mean_x", "mean_y", "m2x", "m2y", "cxy", "scale_x", "scale_y")
 
     def __init__(self, num_targets: int) -> None:
         super().__init__()
-        for name in ("n", "sx", "sy", "sxx", "syy", "sxy"):
-            self.add_state(name, default=torch.zeros(num_targets, dtype=torch.float64), dist_reduce_fx="sum")
+        self.num_targets = int(num_targets)
+        self.add_state("moments", default=[], dist_reduce_fx="cat")
 
     def update(self, pred: torch.Tensor, target: torch.Tensor) -> None:
-        # (N, T, B) or (N, T) -> (T, N*B)
-        p = pred.detach().to(torch.float64).transpose(0, 1).reshape(pred.shape[1], -1)
-        t = target.detach().to(torch.float64).transpose(0, 1).reshape(target.shape[1], -1)
-        self.n += p.shape[1]
-        self.sx += p.sum(1)
-        self.sy += t.sum(1)
-        self.sxx += (p * p).sum(1)
-        self.syy += (t * t).sum(1)
-        self.sxy += (p * t).sum(1)
+        from benchsuite.evaluate.stats import Moments, masked_rows
+
+        p = pred.detach().to("cpu", torch.float64).numpy()
+        t = target.detach().to("cpu", torch.float64).numpy()
+        m = Moments.from_rows(*masked_rows(p, t))
+        stacked = torch.from_numpy(np.stack([getattr(m, f) for f in self._FIELDS]))
+        self.moments.append(stacked[None].to(pred.device))  # (1, 8, T)
 
     def compute(self) -> torch.Tensor:
-        n = self.n.clamp(min=1)
-        cov = self.sxy / n - (self.sx / n) * (self.sy / n)
-        vx = self.sxx / n - (self.sx / n) ** 2
-        vy = self.syy / n - (self.sy / n) ** 2
-        r = cov / torch.sqrt(vx.clamp(min=0) * vy.clamp(min=0))
-        r = r[torch.isfinite(r)]
-        return r.mean() if r.numel() else torch.tensor(float("nan"), dtype=torch.float64)
+        from benchsuite.evaluate.stats import Moments, nanmean_or_none
+
+        parts = self.moments if isinstance(self.moments, list) else [self.moments]
+        if not parts:
+            return torch.tensor(float("nan"), dtype=torch.float64)
+        rows = torch.cat([p.reshape(-1, len(self._FIELDS), self.num_targets) for p in parts]).cpu().numpy()
+        total = Moments.empty(self.num_targets)
+        for row in rows:
+            total = total.merge(Moments(*(row[i] for i in range(len(self._FIELDS)))))
+        value = nanmean_or_none(total.pearson().tolist())
+        return torch.tensor(float("nan") if value is None else value, dtype=torch.float64)
 
 
 class _BinnedAUROC(Metric):

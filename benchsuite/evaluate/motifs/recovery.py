@@ -1,0 +1,225 @@
+"""Motif recovery: filters vs database, the hit ratio, q-values and recovery of planted motifs."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from benchsuite.errors import InputFileError
+from benchsuite.evaluate.motifs.filters import FilterPPMs, _subsample, activation_ppms, locate_first_layer
+from benchsuite.evaluate.motifs.tomtom import bh_qvalues, select_motifs, tomtom_pvalues
+from benchsuite.io.meme import Motif, read_meme, write_meme
+
+__all__ = ["MAX_LOGOS", "MotifResult", "motif_recovery"]
+
+logger = logging.getLogger(__name__)
+
+MAX_LOGOS = 32
+"""At most this many filter logos are drawn (the best-matching ones)."""
+
+
+@dataclass
+class MotifResult:
+    """Outcome of :func:`motif_recovery`.
+
+    Attributes
+    ----------
+    hit_ratio:
+        Fraction of filters matching at least one database motif at q < ``q_threshold``.
+    mean_best_q:
+        Mean over filters of their smallest q-value (1.0 for filters without sites).
+    recovery_rate:
+        Fraction of the ground-truth motifs matched by at least one filter (None without
+        a ground truth).
+    n_filters:
+        Number of first-layer filters.
+    matches:
+        Per filter: ``filter`` (index), ``best_motif`` (database name, None without sites),
+        ``best_q``, ``best_p``, ``n_matches`` (motifs at q < threshold) and ``n_sites``
+        (windows that built its PPM).
+    recovered:
+        Ground-truth motif names matched by at least one filter (empty without ground truth).
+    figure:
+        Path of the logo PNG when ``out_dir`` was given, else None.
+    """
+
+    hit_ratio: float
+    mean_best_q: float
+    recovery_rate: float | None
+    n_filters: int
+    matches: list[dict[str, Any]] = field(default_factory=list)
+    recovered: list[str] = field(default_factory=list)
+    figure: str | None = None
+
+
+def _motif_label(motif: Motif) -> str:
+    return f"{motif.name} {motif.alt_name}".strip()
+
+
+def motif_recovery(
+    model: torch.nn.Module,
+    first_layer: str | None,
+    sequences_codes: np.ndarray,
+    database_meme_path: str | Path,
+    *,
+    ground_truth: Sequence[str] | None = None,
+    q_threshold: float = 0.05,
+    out_dir: str | Path | None = None,
+    max_sequences: int | None = 2000,
+    exclude_motifs: Sequence[str] = (),
+) -> MotifResult:
+    """Match first-layer filters to a motif database (hit ratio, mean best q, recovery).
+
+    Parameters
+    ----------
+    model:
+        Trained torch model with a convolutional first layer.
+    first_layer:
+        Dotted module path of the first-layer activation, or None (ReLU of the first
+        ``Conv1d(4, ...)``).
+    sequences_codes:
+        ``(N, L)`` uint8 base codes (test sequences) used for the alignment.
+    database_meme_path:
+        MEME file of the motif database (JASPAR, or a simulated bundle's planted motifs).
+    ground_truth:
+        Names (or alternative names) of the motifs that should be recovered.
+    q_threshold:
+        A filter matches a motif when its q-value is below this.
+    out_dir:
+        When given, ``motif_logos.png`` (logos of the matched filters, or of the filters with
+        most sites when none matches) and ``filters.meme`` (every filter's PPM) are written here.
+    max_sequences:
+        Use at most this many sequences (a seeded random subset).
+    exclude_motifs:
+        Database motifs left out of the comparison (e.g. ``("MA1929.1", "MA0615.1")``).
+
+    Returns
+    -------
+    MotifResult
+
+    Raises
+    ------
+    NotApplicable
+        The model has no convolutional first layer whose activation can be aligned.
+    InputFileError
+        The database is missing, malformed or empty after the exclusions.
+    """
+    layer = locate_first_layer(model, first_layer)
+    database_path = Path(database_meme_path)
+    if not database_path.is_file():
+        raise InputFileError("motif database not found", source=database_path, hint="give a MEME file")
+    motifs, removed = select_motifs(read_meme(database_path), exclude_motifs)
+    if removed:
+        logger.info("motif database: excluded %s", ", ".join(removed))
+    if not motifs:
+        raise InputFileError(
+            "the motif database has no motifs left to compare",
+            source=database_path,
+            hint="give a MEME file with motifs (check exclude_motifs)",
+        )
+    codes = _subsample(np.asarray(sequences_codes, dtype=np.uint8), max_sequences)
+    t0 = time.perf_counter()
+    filt = activation_ppms(model, first_layer, codes, layer=layer)
+    t1 = time.perf_counter()
+    active = np.flatnonzero(filt.n_sites > 0)
+    p = np.ones((layer.n_filters, len(motifs)))
+    if active.size:
+        p[active] = tomtom_pvalues([filt.ppms[i] for i in active], motifs)
+    q = bh_qvalues(p, axis=1)
+    q[filt.n_sites == 0] = 1.0
+    t2 = time.perf_counter()
+    logger.info(
+        "motifs: %d filters (%d with sites) from %d sequences in %.1f s; tomtom vs %d motifs in %.1f s",
+        layer.n_filters,
+        active.size,
+        len(codes),
+        t1 - t0,
+        len(motifs),
+        t2 - t1,
+    )
+
+    significant = q < q_threshold
+    matches: list[dict[str, Any]] = []
+    for f in range(layer.n_filters):
+        if filt.n_sites[f] == 0:
+            best_motif, best_q, best_p = None, 1.0, 1.0
+        else:
+            # smallest q, ties broken by the smaller p-value
+            best = int(np.lexsort((p[f], q[f]))[0])
+            best_motif, best_q, best_p = motifs[best].name, float(q[f, best]), float(p[f, best])
+        matches.append(
+            {
+                "filter": f,
+                "best_motif": best_motif,
+                "best_q": best_q,
+                "best_p": best_p,
+                "n_matches": int(significant[f].sum()),
+                "n_sites": int(filt.n_sites[f]),
+            }
+        )
+    hit = np.array([m["n_matches"] > 0 for m in matches])
+    best_q = np.array([m["best_q"] for m in matches])
+
+    recovery_rate: float | None = None
+    recovered: list[str] = []
+    if ground_truth is not None:
+        matched_any = significant.any(axis=0)
+        truth = list(dict.fromkeys(ground_truth))
+        for name in truth:
+            idx = [i for i, m in enumerate(motifs) if name in (m.name, m.alt_name)]
+            if not idx:
+                logger.warning(
+                    "ground-truth motif %s is not in %s (or was excluded); counted as not recovered",
+                    name,
+                    database_path,
+                )
+            elif matched_any[idx].any():
+                recovered.append(name)
+        recovery_rate = len(recovered) / len(truth) if truth else None
+
+    figure = None
+    if out_dir is not None:
+        figure = str(_write_outputs(Path(out_dir), filt, matches, motifs, q_threshold))
+
+    return MotifResult(
+        hit_ratio=float(hit.mean()) if len(hit) else 0.0,
+        mean_best_q=float(best_q.mean()) if len(best_q) else 1.0,
+        recovery_rate=recovery_rate,
+        n_filters=layer.n_filters,
+        matches=matches,
+        recovered=recovered,
+        figure=figure,
+    )
+
+
+def _write_outputs(
+    out_dir: Path,
+    filt: FilterPPMs,
+    matches: list[dict[str, Any]],
+    motifs: Sequence[Motif],
+    q_threshold: float,
+) -> Path:
+    from benchsuite.evaluate.figures import plot_motif_logos
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_meme(
+        out_dir / "filters.meme",
+        [Motif(name=f"filter{m['filter']}", ppm=filt.ppms[m["filter"]]) for m in matches],
+    )
+    labels = {m.name: _motif_label(m) for m in motifs}
+    matched = sorted((m for m in matches if m["n_matches"] > 0), key=lambda m: (m["best_q"], m["filter"]))
+    if matched:
+        chosen = sorted(matched[:MAX_LOGOS], key=lambda m: m["filter"])
+        titles = [f"filter {m['filter']}: {labels[m['best_motif']]} (q={m['best_q']:.2g})" for m in chosen]
+    else:
+        chosen = sorted(matches, key=lambda m: (-m["n_sites"], m["filter"]))[: min(16, MAX_LOGOS)]
+        chosen = sorted(chosen, key=lambda m: m["filter"])
+        titles = [f"filter {m['filter']}: no match at q<{q_threshold:g}" for m in chosen]
+    return plot_motif_logos([filt.ppms[m["filter"]] for m in chosen], titles, out_dir / "motif_logos.png")

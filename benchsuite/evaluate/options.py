@@ -1,0 +1,97 @@
+"""Options of the harness: budgets, seeds and switches (the metric definitions are fixed)."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from benchsuite.errors import ConfigError
+
+__all__ = ["DEFAULT_THRESHOLDS", "EvalOptions"]
+
+DEFAULT_THRESHOLDS: tuple[float, ...] = (0.0, 2.0, 4.0, 8.0, 16.0)
+"""Test-set coverage thresholds: 0 keeps every tile (whole-chromosome per-sequence Pearson), 2
+is the paper's training threshold, 4/8/16 move progressively towards peak-like regions."""
+
+_SPEARMAN_CHOICES = ("auto", "exact", "histogram", "off")
+
+
+@dataclass
+class EvalOptions:
+    """Options of the harness (the metric definitions themselves are fixed).
+
+    Attributes
+    ----------
+    batch_size:
+        Sequences read from the cache and predicted per step (also the TorchPredictor batch
+        size in :func:`evaluate_model`).
+    device:
+        Torch device used by :func:`evaluate_model`.
+    seed:
+        Seed of every random choice (robustness chunk subset, CAGI5 shifts, motif subset).
+    thresholds:
+        Coverage thresholds of ``thresholded.pearson@{t}`` (default :data:`DEFAULT_THRESHOLDS`).
+    robustness_shifts:
+        Windows per chunk in the robustness test (paper: 20).
+    robustness_max_sequences:
+        Cap on the peak chunks of the robustness test (seeded choice); None for all.
+    cagi5:
+        Run the CAGI5 variant-effect family when the manifest has a variant set.
+    cagi5_shifts:
+        Random shifts of the robust CAGI5 prediction (paper: 20).
+    cagi5_max_variants_per_element:
+        Cap on variants per element (seeded), None for all.
+    motifs:
+        Run the motif-recovery family when a model and a motif database are available.
+    motifs_max_sequences:
+        Test sequences used to align first-layer filters (seeded subset).
+    spearman:
+        Whole-chromosome Spearman method: ``"auto"`` (exact up to 2**24 positions per target,
+        histogram beyond), ``"exact"``, ``"histogram"`` or ``"off"``
+        (see :class:`~benchsuite.evaluate.streaming.StreamingSpearman`).
+    tmp_dir:
+        Folder of the Spearman spool (default: the system temporary folder).
+    progress:
+        Show rich progress bars.
+    """
+
+    batch_size: int = 64
+    device: str = "cpu"
+    seed: int = 0
+    thresholds: tuple[float, ...] = DEFAULT_THRESHOLDS
+    robustness_shifts: int = 20
+    robustness_max_sequences: int | None = 1000
+    cagi5: bool = True
+    cagi5_shifts: int = 20
+    cagi5_max_variants_per_element: int | None = None
+    motifs: bool = True
+    motifs_max_sequences: int | None = 2000
+    spearman: str = "auto"
+    tmp_dir: str | None = None
+    progress: bool = False
+
+    def __post_init__(self) -> None:
+        if self.batch_size < 1:
+            raise ConfigError(f"batch_size must be >= 1, got {self.batch_size}", source="batch_size")
+        if self.robustness_shifts < 2:
+            raise ConfigError(
+                f"robustness_shifts must be >= 2, got {self.robustness_shifts}", source="robustness_shifts"
+            )
+        if self.spearman not in _SPEARMAN_CHOICES:
+            raise ConfigError(
+                f"unknown spearman method {self.spearman!r}",
+                source="spearman",
+                hint=f"use one of {', '.join(_SPEARMAN_CHOICES)}",
+            )
+        for name in ("robustness_max_sequences", "cagi5_max_variants_per_element", "motifs_max_sequences"):
+            value = getattr(self, name)
+            if value is not None and value < 1:
+                raise ConfigError(f"{name} must be >= 1 or None, got {value}", source=name)
+        self.thresholds = tuple(float(t) for t in self.thresholds)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-dict form (JSON-serialisable)."""
+        d = dataclasses.asdict(self)
+        d["thresholds"] = list(self.thresholds)
+        return d
