@@ -176,8 +176,11 @@ def write_manifest(root: Path, info: dict, n_train: int, name: str) -> Path:
 
 def _child(manifest: str, cache_dir: str) -> None:
     """Run prepare_dataset with timing wrappers; print one JSON line."""
+    import benchsuite.data.builder as builder_mod
     import benchsuite.data.cache as cache_mod
+    import benchsuite.data.inputs as inputs_mod
     import benchsuite.data.prepare as prep
+    import benchsuite.data.reuse as reuse_mod
     import benchsuite.io.bigwig as bigwig
     import benchsuite.io.fasta as fasta
 
@@ -203,13 +206,13 @@ def _child(manifest: str, cache_dir: str) -> None:
 
         setattr(owner, attr, wrapper)
 
-    timed(prep, "dataset_fingerprint", "fingerprint")
+    timed(reuse_mod, "dataset_fingerprint", "fingerprint")
     timed(bigwig.BigWig, "values", "bigwig")
     timed(fasta.Genome, "fetch_codes", "fasta")
     timed(cache_mod.SplitWriter, "append", "write")
-    timed(prep._Builder, "_read_block", "masks", exclusive=True)
-    timed(prep._Builder, "_emit", "select", exclusive=True)
-    timed(prep, "_read_intervals", "intervals")
+    timed(builder_mod.ChunkBuilder, "_read_block", "masks", exclusive=True)
+    timed(builder_mod.ChunkBuilder, "_emit", "select", exclusive=True)
+    timed(inputs_mod, "read_intervals", "intervals")
     t0 = time.perf_counter()
     cache = prep.prepare_dataset(manifest, cache_dir=cache_dir, progress=False)
     total = time.perf_counter() - t0

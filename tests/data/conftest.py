@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import pyBigWig
+import pyfaidx
 import pytest
 import yaml
 
@@ -219,3 +220,85 @@ def expect_manifest_error(bundle: TinyBundle, *fragments: str) -> ManifestError:
     for fragment in fragments:
         assert fragment in message, message
     return info.value
+
+
+def add_label_only_target(bundle: TinyBundle, *, negatives: dict | None = None) -> dict:
+    """Targets: A (track + peaks), B (track only), C (peaks only: B's peak file)."""
+    data = bundle.manifest_data()
+    a, b = data["targets"]
+    c = {"name": "C", "peaks": b.pop("peaks"), "description": "peaks only"}
+    b.pop("replicate2")
+    a.pop("replicate2")
+    data["targets"] = [a, b, c]
+    if negatives is not None:
+        data["binary_negatives"] = negatives
+    bundle.write_manifest_data(data)
+    return data
+
+
+# ------------------------------------------------------------------ independent direct reads
+
+SPLIT_CHROMS = {"train": ["chr1", "chr2"], "valid": ["chr9"], "test": ["chr8"]}
+_CODE = {"A": 0, "C": 1, "G": 2, "T": 3}
+
+
+def direct_codes(fasta: pyfaidx.Fasta, chrom: str, start: int, end: int) -> np.ndarray:
+    text = str(fasta[chrom][start:end]).upper()
+    return np.array([_CODE.get(ch, 4) for ch in text], dtype=np.uint8)
+
+
+class Direct:
+    """Independent reads of the tiny bundle with pyfaidx and pyBigWig."""
+
+    def __init__(self, bundle: TinyBundle):
+        self.fasta = pyfaidx.Fasta(str(bundle.genome), as_raw=True)
+        self.rep1 = {t: pyBigWig.open(str(bundle.tracks[t])) for t in TARGETS}
+        self.rep2 = {t: pyBigWig.open(str(bundle.rep2[t])) for t in TARGETS}
+        self.peaks = bundle.peak_intervals
+
+    def codes(self, chrom: str, start: int, end: int) -> np.ndarray:
+        return direct_codes(self.fasta, chrom, start, end)
+
+    def cov(self, chrom: str, start: int, end: int, rep2: bool = False) -> np.ndarray:
+        handles = self.rep2 if rep2 else self.rep1
+        return np.stack([np.asarray(handles[t].values(chrom, start, end), dtype=np.float64) for t in TARGETS])
+
+    def reason(self, chrom: str, start: int, end: int, with_rep2: bool) -> str | None:
+        if any(c == chrom and s < end and e > start for c, s, e in EXCLUDED):
+            return "excluded"
+        if "N" in str(self.fasta[chrom][start:end]).upper():
+            return "n_bases"
+        cov = self.cov(chrom, start, end)
+        if np.isnan(cov).any() or (with_rep2 and np.isnan(self.cov(chrom, start, end, rep2=True)).any()):
+            return "nan"
+        return None
+
+    def label(self, target: str, chrom: str, start: int, end: int) -> int:
+        return int(any(c == chrom and s < end and e > start for c, s, e, _ in self.peaks[target]))
+
+
+@pytest.fixture(scope="session")
+def direct(tiny_bundle_template: TinyBundle) -> Direct:
+    """Direct reads of the session's tiny bundle."""
+    return Direct(tiny_bundle_template)
+
+
+def expected_quantitative(
+    direct: Direct, split: str, threshold: float
+) -> tuple[list[tuple[str, int]], dict[str, int]]:
+    C = GEOMETRY["chunk_length"]
+    kept, dropped = [], {"excluded": 0, "n_bases": 0, "nan": 0, "below_threshold": 0}
+    for chrom in SPLIT_CHROMS[split]:
+        for start in range(0, CHROM_SIZES[chrom] - C + 1, C):
+            reason = direct.reason(chrom, start, start + C, with_rep2=split == "test")
+            if reason is None and not direct.cov(chrom, start, start + C).max() > threshold:
+                reason = "below_threshold"
+            if reason is None:
+                kept.append((chrom, start))
+            else:
+                dropped[reason] += 1
+    return kept, dropped
+
+
+def coords_of(arrays) -> list[tuple[str, int]]:
+    return [(arrays.chroms[int(c)], int(s)) for c, s in arrays.coords]

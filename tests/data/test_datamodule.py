@@ -10,16 +10,10 @@ from benchsuite.data.datamodule import BinaryDataModule, QuantitativeDataModule
 from benchsuite.data.datasets import ChunkDataset
 from benchsuite.errors import ConfigError, DatasetError
 
-from .conftest import GEOMETRY, TARGETS, TinyBundle
-from .test_prepare import Direct
+from .conftest import GEOMETRY, TARGETS, Direct, TinyBundle
 
 C, L = GEOMETRY["chunk_length"], GEOMETRY["input_length"]
 _COMPLEMENT = str.maketrans("ACGTN", "TGCAN")
-
-
-@pytest.fixture(scope="module")
-def direct(tiny_bundle_template: TinyBundle) -> Direct:
-    return Direct(tiny_bundle_template)
 
 
 def onehot_of(text: str) -> np.ndarray:
