@@ -1,15 +1,24 @@
-"""Fixtures of the runner tests: fake plugins (registered directly) and a simulated smoke bundle."""
+"""Fixtures of the run tests: fake plugins (registered directly), a simulated smoke bundle, a finished run.
+
+Helpers shared by the test modules: :func:`run_options` (a small smoke run of the fake models),
+:func:`run_and_print` (run it, print the summary, return the summary and the console text) and
+:func:`by_cell`; the ``finished_run`` fixture is such a run, done once per test.
+"""
 
 from __future__ import annotations
 
+import io
 import os
 from collections import Counter
 from pathlib import Path
 
 import pytest
 import torch
+from rich.console import Console
 
 from benchsuite.plugins import ModelSpec, Registry, TaskSpec, hookimpl, load_plugins
+from benchsuite.run.runner import RunOptions, RunSummary, print_summary, run_benchmark
+from benchsuite.run.summary import CellOutcome
 
 #: how often each fake model was built (training and evaluation both build)
 BUILDS: Counter[str] = Counter()
@@ -121,3 +130,50 @@ def smoke_bundle(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def smoke_cache_dir(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("smoke-cache")
+
+
+def run_options(bundle: Path, out: Path, cache: Path, **kwargs) -> RunOptions:
+    """A quick smoke run of the fake models: one epoch, no CAGI5/motifs/ceilings, W&B disabled."""
+    base = dict(
+        profile="smoke",
+        bundle=bundle,
+        out=out,
+        seed=0,
+        wandb="disabled",
+        accelerator="cpu",
+        cagi5=False,
+        motifs=False,
+        ceilings=False,
+        cache_dir=cache,
+        progress=False,
+        max_epochs=1,
+    )
+    base.update(kwargs)
+    return RunOptions(**base)
+
+
+def run_and_print(options: RunOptions, registry: Registry) -> tuple[RunSummary, str]:
+    """Run, print the summary to the same console; the summary and everything printed."""
+    stream = io.StringIO()
+    console = Console(file=stream, width=200, force_terminal=False)
+    summary = run_benchmark(options, registry=registry, console=console)
+    print_summary(summary, console)
+    return summary, stream.getvalue()
+
+
+def by_cell(summary: RunSummary) -> dict[tuple[str, str], CellOutcome]:
+    """The model cells' outcomes by (model, task)."""
+    return {(o.model, o.task): o for o in summary.outcomes if o.kind == "model"}
+
+
+@pytest.fixture
+def finished_run(tmp_path, smoke_bundle, smoke_cache_dir, registry) -> tuple[RunOptions, RunSummary, str]:
+    """fake-conv (both tasks) + two broken models, run once: (options, summary, console text)."""
+    options = run_options(
+        smoke_bundle,
+        tmp_path / "runs",
+        smoke_cache_dir,
+        models=("fake-conv", "fake-broken", "fake-wrongshape"),
+    )
+    summary, text = run_and_print(options, registry)
+    return options, summary, text

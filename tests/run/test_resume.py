@@ -1,7 +1,14 @@
-"""kill -9 a running ``benchsuite run`` at bad moments; the same command resumes and loses nothing."""
+"""Resuming: which leftover files a rerun trusts, and ``kill -9`` of a running ``benchsuite run``.
+
+A valid record of the same cell, dataset, settings and harness is kept (the cell is skipped); a
+truncated record, another cell's record or other training settings are not trusted; a
+checkpoint without ``train.json`` is retrained. Killed at bad moments, the same command
+resumes and loses nothing.
+"""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -11,10 +18,106 @@ import time
 from pathlib import Path
 
 import pytest
+import torch
 
 from benchsuite.results.record import read_record
+from benchsuite.run.cells import cell_dir
+
+from .conftest import BUILDS, by_cell, run_and_print, run_options
+
+torch.set_num_threads(1)
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_finished_cells_are_skipped_on_rerun(finished_run, registry):
+    options, first, _ = finished_run
+    record = cell_dir(first.root, "fake-conv", "quantitative", 0) / "record.json"
+    stamp = record.stat().st_mtime_ns
+    builds = BUILDS["fake-conv"]
+    summary, text = run_and_print(options, registry)
+    cells = by_cell(summary)
+    assert cells[("fake-conv", "quantitative")].status == "skipped"
+    assert cells[("fake-conv", "binary")].status == "skipped"
+    assert BUILDS["fake-conv"] == builds  # neither retrained nor re-evaluated
+    assert record.stat().st_mtime_ns == stamp
+    # the failing cells are attempted again (and fail again)
+    assert cells[("fake-broken", "quantitative")].status == "failed"
+    assert summary.exit_code == 1
+
+
+def test_truncated_record_is_not_used(finished_run, registry):
+    options, first, _ = finished_run
+    folder = cell_dir(first.root, "fake-conv", "quantitative", 0)
+    record = folder / "record.json"
+    text = record.read_text()
+    record.write_text(text[: len(text) // 2])
+    ckpt_stamp = (folder / "checkpoint.ckpt").stat().st_mtime_ns
+    summary, _ = run_and_print(
+        run_options(options.bundle, options.out, options.cache_dir, models=("fake-conv",)), registry
+    )
+    cells = by_cell(summary)
+    # training had finished: only the evaluation is redone
+    assert cells[("fake-conv", "quantitative")].status == "evaluated"
+    assert (folder / "checkpoint.ckpt").stat().st_mtime_ns == ckpt_stamp
+    assert read_record(record)["model"]["name"] == "fake-conv"
+    assert cells[("fake-conv", "binary")].status == "skipped"
+    assert summary.exit_code == 0
+
+
+def test_checkpoint_without_train_json_is_retrained(finished_run, registry):
+    options, first, _ = finished_run
+    folder = cell_dir(first.root, "fake-conv", "binary", 0)
+    (folder / "record.json").unlink()
+    (folder / "train.json").unlink()
+    (folder / "checkpoint.ckpt").write_bytes(b"half-written")
+    summary, _ = run_and_print(
+        run_options(options.bundle, options.out, options.cache_dir, models=("fake-conv",)), registry
+    )
+    cells = by_cell(summary)
+    assert cells[("fake-conv", "binary")].status == "trained"
+    assert json.loads((folder / "train.json").read_text())["status"] == "trained"
+    assert read_record(folder / "record.json")["task"] == "binary"
+
+
+def test_record_of_another_cell_is_not_trusted(finished_run, registry):
+    options, first, _ = finished_run
+    a = cell_dir(first.root, "fake-conv", "binary", 0) / "record.json"
+    b = cell_dir(first.root, "fake-conv", "quantitative", 0) / "record.json"
+    os.replace(a, b)  # a valid record, but of the binary cell
+    summary, _ = run_and_print(
+        run_options(
+            options.bundle, options.out, options.cache_dir, models=("fake-conv",), task="quantitative"
+        ),
+        registry,
+    )
+    assert by_cell(summary)[("fake-conv", "quantitative")].status == "evaluated"
+    assert read_record(b)["task"] == "quantitative"
+
+
+def test_changed_training_settings_retrain_the_cell(finished_run, registry):
+    options, first, _ = finished_run
+    folder = cell_dir(first.root, "fake-conv", "quantitative", 0)
+    builds = BUILDS["fake-conv"]
+    summary, _ = run_and_print(
+        run_options(
+            options.bundle,
+            options.out,
+            options.cache_dir,
+            models=("fake-conv",),
+            task="quantitative",
+            max_epochs=2,
+        ),
+        registry,
+    )
+    assert by_cell(summary)[("fake-conv", "quantitative")].status == "trained"
+    assert BUILDS["fake-conv"] > builds
+    record = read_record(folder / "record.json")
+    assert record["hyperparameters"]["training"]["max_epochs"] == 2
+    assert json.loads((folder / "train.json").read_text())["training"]["max_epochs"] == 2
+
+
+# --------------------------------------------------------------------------- kill -9
 
 MODELS = "fake-conv,fake-conv32"
 #: cells of the selection (fake-conv: binary + quantitative; fake-conv32: quantitative)
