@@ -1,6 +1,7 @@
 # benchsuite: the two commands of the README, plus developer shortcuts.
 #   make run    set up .venv and run the whole benchmark on the embedded default, then build the board
 #   make test   set up .venv with dev tools and run every test tier (what CI runs)
+#   make lint   ruff check, ruff format --check, mypy (CI runs it before the tests)
 VENV ?= .venv
 BS := $(VENV)/bin/benchsuite
 
@@ -22,5 +23,8 @@ test: setup-dev
 test-fast: setup-dev
 	$(VENV)/bin/python -m pytest
 
+# ruff (lint + format) on everything, mypy on the typed packages (pyproject [tool.mypy] files)
 lint:
-	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy

@@ -187,7 +187,7 @@ class TargetAlignment:
         if self.kind == "quantitative" or self.same:
             return cov
         if self.paired:
-            return cov[:, [int(i) for i in self._label_in_cov]]
+            return cov[:, np.array([int(i) for i in self._label_in_cov if i is not None], dtype=np.intp)]
         return cov.mean(axis=1, keepdims=True, dtype=np.float64).astype(np.float32)
 
     def label_scores(self, scores: np.ndarray) -> np.ndarray:

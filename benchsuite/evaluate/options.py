@@ -29,7 +29,8 @@ class EvalOptions:
     device:
         Torch device used by :func:`evaluate_model`.
     seed:
-        Seed of every random choice (robustness chunk subset, CAGI5 shifts, motif subset).
+        Seed of the robustness chunk subset and the CAGI5 shifts (the motif-alignment subset
+        always uses seed 0, so motif metrics do not depend on it).
     thresholds:
         Coverage thresholds of ``thresholded.pearson@{t}`` (default :data:`DEFAULT_THRESHOLDS`).
     robustness_shifts:

@@ -121,7 +121,7 @@ class Progress:
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
-        self._progress = None
+        self._progress: Any = None
 
     def __enter__(self) -> Progress:
         if self.enabled:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal
@@ -188,7 +189,7 @@ class ModelSpec:
 
     name: str
     build: Callable[..., torch.nn.Module]
-    tasks: frozenset[str]
+    tasks: AbstractSet[str]  # any iterable of task kinds; stored as a frozenset
     description: str = ""
     bin_size: int = 1
     defaults: Mapping[str, Any] = field(default_factory=dict)

@@ -158,7 +158,7 @@ def _run_jobs(predictor: Any, set_: Cagi5Set, names: list[str], jobs: _Jobs, *, 
                     set_.elements[names[e]].codes, start[j], offset[j], base[j], length
                 )
             scores[idx] = _window_scores(predictor, one_hot(codes), region[idx], length)
-            if bar_ctx is not None:
+            if bar_ctx is not None and task is not None:
                 bar_ctx.advance(task, len(idx))
     finally:
         if bar_ctx is not None:

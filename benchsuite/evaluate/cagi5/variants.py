@@ -273,7 +273,7 @@ def load_cagi5(sequences_fa: str | Path, table_tsv: str | Path) -> Cagi5Set:
             df[column] = pd.to_numeric(df[column], errors="coerce")
     window_codes = np.empty(len(df), dtype=np.uint8)
     for name, idx in df.groupby("element", sort=False).indices.items():
-        window_codes[idx] = elements[name].codes[offset[idx]]
+        window_codes[idx] = elements[str(name)].codes[offset[idx]]
     df["window_base"] = np.array(list("ACGTN"))[window_codes]
     df["mismatched"] = (df["ref"] != df["window_base"]).to_numpy()
     df.insert(0, "line", np.arange(2, len(df) + 2, dtype=np.int64))

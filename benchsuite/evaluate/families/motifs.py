@@ -119,9 +119,11 @@ class Motifs(Family):
             kwargs["out_dir"] = Path(ctx.out_dir) / "motifs"
         if ctx.options.motifs_max_sequences is not None:
             kwargs["max_sequences"] = ctx.options.motifs_max_sequences
+        database = ctx.manifest.motifs
+        assert database is not None  # checked in check()
         with _torch_threads_kept():
             codes = split.seq[:, off : off + length]
-            res = motif_recovery(ctx.model, ctx.first_layer, codes, ctx.manifest.motifs, **kwargs)
+            res = motif_recovery(ctx.model, ctx.first_layer, codes, database, **kwargs)
         out = FamilyResult()
         out.put_scalar("motifs.hit_ratio", res.hit_ratio)
         out.put_scalar("motifs.mean_best_q", res.mean_best_q)

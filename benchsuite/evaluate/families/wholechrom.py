@@ -123,5 +123,6 @@ class WholeChromosome(StreamingFamily):
             out.put("wholechrom_common.mse_scaled", moments.mse(moments.scale_factor()), names)
 
     def close(self) -> None:
-        if getattr(self, "spearman", None) is not None:
-            self.spearman.close()
+        spearman = getattr(self, "spearman", None)
+        if spearman is not None:
+            spearman.close()

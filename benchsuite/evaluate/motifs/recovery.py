@@ -164,13 +164,13 @@ def motif_recovery(
                 "n_sites": int(filt.n_sites[f]),
             }
         )
-    hit = np.array([m["n_matches"] > 0 for m in matches])
-    best_q = np.array([m["best_q"] for m in matches])
+    hits = np.array([m["n_matches"] > 0 for m in matches])
+    best_qs = np.array([m["best_q"] for m in matches])
 
     recovery_rate: float | None = None
     recovered: list[str] = []
     if ground_truth is not None:
-        matched_any = significant.any(axis=0)
+        matched_any = np.asarray(significant.any(axis=0))
         truth = list(dict.fromkeys(ground_truth))
         for name in truth:
             idx = [i for i, m in enumerate(motifs) if name in (m.name, m.alt_name)]
@@ -189,8 +189,8 @@ def motif_recovery(
         figure = str(_write_outputs(Path(out_dir), filt, matches, motifs, q_threshold))
 
     return MotifResult(
-        hit_ratio=float(hit.mean()) if len(hit) else 0.0,
-        mean_best_q=float(best_q.mean()) if len(best_q) else 1.0,
+        hit_ratio=float(hits.mean()) if len(hits) else 0.0,
+        mean_best_q=float(best_qs.mean()) if len(best_qs) else 1.0,
         recovery_rate=recovery_rate,
         n_filters=layer.n_filters,
         matches=matches,

@@ -64,7 +64,7 @@ def to_target_rows(a: np.ndarray, dtype: type = np.float64) -> np.ndarray:
         raise ValueError(f"expected an array of shape (N, T, ...), got shape {a.shape}")
     n, t = a.shape[:2]
     rest = int(np.prod(a.shape[2:], dtype=np.int64))
-    out = np.empty((t, n, rest), dtype=dtype)
+    out: np.ndarray = np.empty((t, n, rest), dtype=dtype)
     out[...] = np.moveaxis(a.reshape(n, t, rest), 1, 0)
     return out.reshape(t, n * rest)
 
@@ -132,8 +132,17 @@ class Moments:
     @classmethod
     def empty(cls, rows: int) -> Moments:
         """The state of ``rows`` rows that have seen no pair."""
-        z = [np.zeros(rows) for _ in range(6)]
-        return cls(*z, np.ones(rows), np.ones(rows))
+        z = np.zeros(rows)
+        return cls(
+            n=z.copy(),
+            mean_x=z.copy(),
+            mean_y=z.copy(),
+            m2x=z.copy(),
+            m2y=z.copy(),
+            cxy=z.copy(),
+            scale_x=np.ones(rows),
+            scale_y=np.ones(rows),
+        )
 
     @classmethod
     def from_rows(cls, x: np.ndarray, y: np.ndarray, mask: np.ndarray | None) -> Moments:
@@ -314,12 +323,12 @@ def per_sequence_pearson_matrix(pred: np.ndarray, true: np.ndarray) -> np.ndarra
     n, t, p = pred.shape
     x = pred.reshape(n * t, p).astype(np.float64)
     y = true.reshape(n * t, p).astype(np.float64)
-    mask = np.isfinite(x) & np.isfinite(y)
-    if mask.all():
-        mask = None
-    else:
-        x[~mask] = 0.0
-        y[~mask] = 0.0
+    valid = np.isfinite(x) & np.isfinite(y)
+    mask: np.ndarray | None = None
+    if not valid.all():
+        x[~valid] = 0.0
+        y[~valid] = 0.0
+        mask = valid
     return Moments.from_rows(x, y, mask).pearson().reshape(n, t)
 
 

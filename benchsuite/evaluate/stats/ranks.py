@@ -232,7 +232,7 @@ class StreamingSpearman:
         self._finalizer = weakref.finalize(self, _remove_spool, self._files, self._dir)
         for f, parts in zip(self._files, self._buffers, strict=True):
             for part in parts:
-                f.write(memoryview(part).cast("B"))
+                f.write(part.data.cast("B"))
         self._buffers = []
 
     def update(self, pred: np.ndarray, true: np.ndarray) -> None:
@@ -260,7 +260,7 @@ class StreamingSpearman:
             if self._dir is None:
                 self._buffers[t].append(pair)
             else:
-                self._files[t].write(memoryview(pair).cast("B"))
+                self._files[t].write(pair.data.cast("B"))
             self.counts[t] += xt.size
 
     # -- computing ------------------------------------------------------------------------
@@ -299,21 +299,21 @@ class StreamingSpearman:
             c = counts[j][nz].astype(np.float64)
             cum = np.cumsum(c)
             mid = (2.0 * cum - c + 1.0) / 2.0 - mean  # centred mid-rank of each occupied bucket
-            s = float(np.einsum("i,i,i->", c, mid, mid))
+            ssq = float(np.einsum("i,i,i->", c, mid, mid))
             # a bucket holding one repeated value is an exact tie: its mid-rank is exact
             spread = (
                 low_max[2 * j][nz].astype(np.int64) + low_max[2 * j + 1][nz].astype(np.int64) - int(low_mask)
             )
             mixed = (c > 1) & (spread > 0)
-            if s <= 0 and mixed.any():
+            if ssq <= 0 and mixed.any():
                 return None
             cm = c[mixed]
             e2 = float(np.sum(cm * (cm * cm - 1.0)) / 12.0)
             table = np.zeros(size)
             table[nz] = mid
             tables.append(table)
-            sums.append(s)
-            angles.append(math.asin(min(1.0, math.sqrt(e2 / (s + e2)))) if s + e2 > 0 else 0.0)
+            sums.append(ssq)
+            angles.append(math.asin(min(1.0, math.sqrt(e2 / (ssq + e2)))) if ssq + e2 > 0 else 0.0)
         if sums[0] <= 0 or sums[1] <= 0:
             return math.nan, 0.0
         cross = 0.0

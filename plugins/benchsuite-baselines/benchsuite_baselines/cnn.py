@@ -98,7 +98,7 @@ class CNNBaseline(nn.Module):
         self.expand = DenseBlock(bottleneck, task.num_bins * units_per_bin, dropout=expand_dropout)
         self.post = ConvBlock(units_per_bin, post_filters, post_kernel, dropout=post_dropout)
         if task_heads:
-            self.head = TaskHeads(post_filters, task.num_targets, channels=head_filters)
+            self.head: nn.Module = TaskHeads(post_filters, task.num_targets, channels=head_filters)
         else:
             self.head = PositionwiseHead(post_filters, task.num_targets)
 

@@ -149,7 +149,7 @@ class ResidualBindBase(nn.Module):
             post_filters, num_layers=post_residual_layers, dropout=residual_dropout
         )
         if task_heads:
-            self.head = TaskHeads(post_filters, task.num_targets, channels=head_filters)
+            self.head: nn.Module = TaskHeads(post_filters, task.num_targets, channels=head_filters)
         else:
             self.head = PositionwiseHead(post_filters, task.num_targets)
 

@@ -22,7 +22,7 @@ class TinyConv(nn.Module):
         self.conv1.add_module("act", nn.ReLU())  # "conv1.act": the first-layer activation
         self.conv2 = nn.Sequential(nn.Conv1d(filters, filters, 5, padding="same", dilation=2), nn.ReLU())
         if task.kind == "binary":
-            self.head = nn.Linear(filters, task.num_targets)
+            self.head: nn.Module = nn.Linear(filters, task.num_targets)
         else:
             self.pool = nn.AvgPool1d(task.bin_size)
             self.head = nn.Sequential(nn.Conv1d(filters, task.num_targets, 1), nn.Softplus())
