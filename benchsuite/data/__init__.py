@@ -34,7 +34,7 @@ __all__ = [
 ]
 
 _LAZY = {
-    "ChunkDataset": "benchsuite.data.datasets",
+    "ChunkDataset": "benchsuite.data.augment",
     "QuantitativeDataModule": "benchsuite.data.datamodule",
     "BinaryDataModule": "benchsuite.data.datamodule",
 }

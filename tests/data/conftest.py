@@ -302,3 +302,47 @@ def expected_quantitative(
 
 def coords_of(arrays) -> list[tuple[str, int]]:
     return [(arrays.chroms[int(c)], int(s)) for c, s in arrays.coords]
+
+
+# ------------------------------------------------------------------ batches
+
+
+def onehot_of(text: str) -> np.ndarray:
+    """Independent one-hot of a DNA string: rows A, C, G, T; N -> zeros."""
+    out = np.zeros((4, len(text)), dtype=np.float32)
+    for i, ch in enumerate(text.upper()):
+        if ch in "ACGT":
+            out["ACGT".index(ch), i] = 1.0
+    return out
+
+
+def seq_text(direct: Direct, chrom: str, start: int, end: int) -> str:
+    return str(direct.fasta[chrom][start:end]).upper()
+
+
+def window_mean(values: np.ndarray, bin_size: int) -> np.ndarray:
+    """Mean per bin with explicit loops (independent of the reshape in the loader)."""
+    t, n = values.shape
+    out = np.zeros((t, n // bin_size))
+    for i in range(t):
+        for j in range(n // bin_size):
+            out[i, j] = sum(values[i, j * bin_size : (j + 1) * bin_size]) / bin_size
+    return out
+
+
+def make_dm(bundle, cache_dir, cls=None, **kwargs):
+    """A DataModule (QuantitativeDataModule unless ``cls``) of ``bundle``, prepared and set up."""
+    from benchsuite.data.datamodule import QuantitativeDataModule
+
+    cls = cls or QuantitativeDataModule
+    dm = cls(bundle.root, cache_dir=cache_dir, progress=False, **kwargs)
+    dm.prepare_data()
+    dm.setup("fit")
+    dm.setup("test")
+    return dm
+
+
+@pytest.fixture(scope="session")
+def cache_dir(tiny_cache):
+    """The folder holding the session's tiny cache."""
+    return tiny_cache.root.parent

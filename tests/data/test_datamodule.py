@@ -1,4 +1,4 @@
-"""DataModules and datasets: batches equal direct pyfaidx/pyBigWig reads, augmentations, binning."""
+"""DataModules: batches equal direct pyfaidx/pyBigWig reads, task specs, loaders, bad arguments."""
 
 from __future__ import annotations
 
@@ -7,49 +7,11 @@ import pytest
 import torch
 
 from benchsuite.data.datamodule import BinaryDataModule, QuantitativeDataModule
-from benchsuite.data.datasets import ChunkDataset
 from benchsuite.errors import ConfigError, DatasetError
 
-from .conftest import GEOMETRY, TARGETS, Direct, TinyBundle
+from .conftest import GEOMETRY, TARGETS, Direct, TinyBundle, make_dm, onehot_of, seq_text
 
 C, L = GEOMETRY["chunk_length"], GEOMETRY["input_length"]
-_COMPLEMENT = str.maketrans("ACGTN", "TGCAN")
-
-
-def onehot_of(text: str) -> np.ndarray:
-    """Independent one-hot of a DNA string: rows A, C, G, T; N -> zeros."""
-    out = np.zeros((4, len(text)), dtype=np.float32)
-    for i, ch in enumerate(text.upper()):
-        if ch in "ACGT":
-            out["ACGT".index(ch), i] = 1.0
-    return out
-
-
-def seq_text(direct: Direct, chrom: str, start: int, end: int) -> str:
-    return str(direct.fasta[chrom][start:end]).upper()
-
-
-def window_mean(values: np.ndarray, bin_size: int) -> np.ndarray:
-    """Mean per bin with explicit loops (independent of the reshape in the loader)."""
-    t, n = values.shape
-    out = np.zeros((t, n // bin_size))
-    for i in range(t):
-        for j in range(n // bin_size):
-            out[i, j] = sum(values[i, j * bin_size : (j + 1) * bin_size]) / bin_size
-    return out
-
-
-def make_dm(bundle, cache_dir, cls=QuantitativeDataModule, **kwargs) -> QuantitativeDataModule:
-    dm = cls(bundle.root, cache_dir=cache_dir, progress=False, **kwargs)
-    dm.prepare_data()
-    dm.setup("fit")
-    dm.setup("test")
-    return dm
-
-
-@pytest.fixture(scope="module")
-def cache_dir(tiny_cache):
-    return tiny_cache.root.parent
 
 
 @pytest.mark.parametrize("split", ["valid", "test"])
@@ -73,81 +35,6 @@ def test_eval_batches_equal_direct_reads_central_window(
             )
         seen += x.shape[0]
     assert seen == len(arrays)
-
-
-def test_binning_is_mean_over_non_overlapping_bins(tiny_bundle_template, cache_dir, direct: Direct) -> None:
-    dm = make_dm(tiny_bundle_template, cache_dir, batch_size=8, bin_size=50)
-    assert dm.task_spec().num_bins == L // 50
-    x, y = next(iter(dm.val_dataloader()))
-    arrays = dm.cache.split("quantitative", "valid")
-    assert y.shape == (8, len(TARGETS), L // 50)
-    for k in range(8):
-        chrom, start = arrays.chroms[int(arrays.coords[k, 0])], int(arrays.coords[k, 1]) + (C - L) // 2
-        expected = window_mean(direct.cov(chrom, start, start + L), 50)
-        np.testing.assert_allclose(y[k].numpy(), expected, rtol=1e-6, atol=1e-6)
-
-
-def test_random_shift_moves_sequence_and_targets_alike(
-    tiny_bundle_template, cache_dir, direct: Direct
-) -> None:
-    dm = make_dm(tiny_bundle_template, cache_dir, batch_size=32, random_shift=True, reverse_complement=False)
-    dataset = dm.dataset("train")
-    arrays = dm.cache.split("quantitative", "train")
-    indices = list(range(32))
-    x, y = dataset.__getitems__(indices)
-    offsets = []
-    for k, i in enumerate(indices):
-        chrom, start = arrays.chroms[int(arrays.coords[i, 0])], int(arrays.coords[i, 1])
-        chunk = onehot_of(seq_text(direct, chrom, start, start + C))
-        matches = [o for o in range(C - L + 1) if np.array_equal(chunk[:, o : o + L], x[k].numpy())]
-        assert len(matches) == 1, "window not found (or ambiguous) in its chunk"
-        o = matches[0]
-        offsets.append(o)
-        np.testing.assert_array_equal(
-            y[k].numpy(), direct.cov(chrom, start + o, start + o + L).astype(np.float32)
-        )
-    assert len(set(offsets)) > 10  # shifts vary ...
-    assert min(offsets) >= 0 and max(offsets) <= C - L  # ... inside the chunk
-    # reproducible: same seed and indices give the same batch; another seed does not
-    x2, _ = dataset.__getitems__(indices)
-    assert torch.equal(x, x2)
-    other = ChunkDataset(dm.cache, "quantitative", "train", random_shift=True, seed=1)
-    assert not torch.equal(other.__getitems__(indices)[0], x)
-
-
-def test_forced_reverse_complement(tiny_bundle_template, cache_dir, direct: Direct) -> None:
-    dm = make_dm(tiny_bundle_template, cache_dir)
-    dataset = ChunkDataset(dm.cache, "quantitative", "test", force_reverse_complement=True)
-    arrays = dm.cache.split("quantitative", "test")
-    x, y = dataset.__getitems__(list(range(6)))
-    for k in range(6):
-        chrom, start = arrays.chroms[int(arrays.coords[k, 0])], int(arrays.coords[k, 1]) + (C - L) // 2
-        rc = seq_text(direct, chrom, start, start + L).translate(_COMPLEMENT)[::-1]
-        np.testing.assert_array_equal(x[k].numpy(), onehot_of(rc))
-        np.testing.assert_array_equal(
-            y[k].numpy(), direct.cov(chrom, start, start + L)[:, ::-1].astype(np.float32)
-        )
-
-
-def test_random_reverse_complement_flips_about_half(tiny_bundle_template, cache_dir, direct: Direct) -> None:
-    dm = make_dm(tiny_bundle_template, cache_dir, random_shift=False, reverse_complement=True)
-    dataset = dm.dataset("train")
-    arrays = dm.cache.split("quantitative", "train")
-    indices = list(range(len(arrays)))
-    x, y = dataset.__getitems__(indices)
-    flipped = 0
-    for k in indices:
-        chrom, start = arrays.chroms[int(arrays.coords[k, 0])], int(arrays.coords[k, 1]) + (C - L) // 2
-        text = seq_text(direct, chrom, start, start + L)
-        cov = direct.cov(chrom, start, start + L).astype(np.float32)
-        if np.array_equal(x[k].numpy(), onehot_of(text)):
-            np.testing.assert_array_equal(y[k].numpy(), cov)
-        else:
-            np.testing.assert_array_equal(x[k].numpy(), onehot_of(text.translate(_COMPLEMENT)[::-1]))
-            np.testing.assert_array_equal(y[k].numpy(), cov[:, ::-1])
-            flipped += 1
-    n = len(indices)
-    assert 0.3 * n < flipped < 0.7 * n
 
 
 def test_binary_datamodule(tiny_bundle_template, cache_dir, direct: Direct) -> None:
