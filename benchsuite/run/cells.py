@@ -221,7 +221,7 @@ def _make_datamodule(
     """The cell's datamodule: augmentation, batch size and workers of the training settings."""
     from benchsuite.data.datamodule import BinaryDataModule, QuantitativeDataModule
 
-    common = {
+    common: dict[str, Any] = {
         "cache_dir": ctx.options.cache_dir,
         "random_shift": settings.random_shift,
         "reverse_complement": settings.reverse_complement,
