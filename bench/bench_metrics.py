@@ -40,8 +40,13 @@ from collections.abc import Callable
 import numpy as np
 from scipy import stats
 
-from benchsuite.evaluate.metrics import per_sequence_pearson_matrix
-from benchsuite.evaluate.streaming import StreamingMSE, StreamingPearson, StreamingSpearman, masked_rows
+from benchsuite.evaluate.stats import (
+    StreamingMSE,
+    StreamingPearson,
+    StreamingSpearman,
+    masked_rows,
+    per_sequence_pearson_matrix,
+)
 
 
 def make_data(n_seq: int, targets: int, length: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -59,8 +64,8 @@ def make_data(n_seq: int, targets: int, length: int, seed: int = 0) -> tuple[np.
 def scipy_pearson_mse(pred: np.ndarray, true: np.ndarray) -> np.ndarray:
     out = []
     for t in range(pred.shape[1]):
-        x, y = pred[:, t].ravel(), true[:, t].ravel()
-        out.append((stats.pearsonr(x, y)[0], float(np.mean((x.astype(np.float64) - y) ** 2))))
+        x, y = pred[:, t].ravel().astype(np.float64), true[:, t].ravel().astype(np.float64)
+        out.append((stats.pearsonr(x, y)[0], float(np.mean((x - y) ** 2))))
     return np.array(out)
 
 
@@ -72,12 +77,12 @@ def scipy_spearman(pred: np.ndarray, true: np.ndarray) -> np.ndarray:
 def scipy_all(pred: np.ndarray, true: np.ndarray) -> np.ndarray:
     out = []
     for t in range(pred.shape[1]):
-        x, y = pred[:, t].ravel(), true[:, t].ravel()
+        x, y = pred[:, t].ravel().astype(np.float64), true[:, t].ravel().astype(np.float64)
         out.append(
             (
                 stats.pearsonr(x, y)[0],
                 stats.spearmanr(x, y)[0],
-                float(np.mean((x.astype(np.float64) - y) ** 2)),
+                float(np.mean((x - y) ** 2)),
             )
         )
     return np.array(out)
@@ -87,7 +92,7 @@ def scipy_perseq(pred: np.ndarray, true: np.ndarray) -> np.ndarray:
     r = np.full(pred.shape[:2], np.nan)
     for n in range(pred.shape[0]):
         for t in range(pred.shape[1]):
-            r[n, t] = stats.pearsonr(pred[n, t], true[n, t])[0]
+            r[n, t] = stats.pearsonr(pred[n, t].astype(np.float64), true[n, t].astype(np.float64))[0]
     return r
 
 

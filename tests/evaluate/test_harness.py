@@ -14,6 +14,7 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 from benchsuite.errors import ConfigError, ModelContractError
 from benchsuite.evaluate import HARNESS_VERSION, harness
 from benchsuite.evaluate.harness import EvalOptions, EvalResult, evaluate_model, evaluate_predictor
+from benchsuite.evaluate.motifs import NotApplicable  # the engine raises the harness's exception
 from benchsuite.evaluate.predictors import TorchPredictor
 from benchsuite.plugins.spec import TaskSpec
 from tests.evaluate.conftest import TARGETS, FakeManifest, make_toy_cache
@@ -44,7 +45,7 @@ def _predict(model, codes):
         return model(torch.from_numpy(codes_to_onehot(np.asarray(codes)))).numpy().astype(np.float64)
 
 
-def _bin(x, b):  # independent of metrics.bin_average
+def _bin(x, b):  # independent of stats.bin_average
     return x.reshape(*x.shape[:-1], x.shape[-1] // b, b).mean(axis=-1)
 
 
@@ -337,7 +338,7 @@ def test_cagi5_is_delegated(monkeypatch, small_cache):
         calls.update(predictor=predictor, fa=sequences_fa, tsv=table_tsv, **kwargs)
         return _FakeCagi5Result()
 
-    monkeypatch.setattr(harness, "_load_cagi5", lambda: fake_cagi5)
+    monkeypatch.setattr("benchsuite.evaluate.cagi5.cagi5_evaluate", fake_cagi5)
     manifest = FakeManifest("v", small_cache.geometry, small_cache.target_names, variants=_Variants())
     options = EvalOptions(batch_size=16, robustness_max_sequences=4, cagi5_shifts=7, seed=3, spearman="off")
     pred = TorchPredictor(ConvCoverage(3, 8), TaskSpec("quantitative", 256, 3, 8))
@@ -349,20 +350,6 @@ def test_cagi5_is_delegated(monkeypatch, small_cache):
     assert res.tables["cagi5"]["n_mismatched"] == 1
     assert res.to_dict()["tables"]["cagi5"]["per_element"][0]["robust"] is None
     assert "cagi5" not in res.not_applicable
-
-
-def test_missing_cagi5_module_is_not_applicable(monkeypatch, small_cache):
-    monkeypatch.setattr(harness, "_load_cagi5", lambda: None)
-    manifest = FakeManifest("v", small_cache.geometry, small_cache.target_names, variants=_Variants())
-    pred = TorchPredictor(ConvCoverage(3, 8), TaskSpec("quantitative", 256, 3, 8))
-    res = evaluate_predictor(pred, small_cache, manifest, options=FAST)
-    assert "not available" in res.not_applicable["cagi5"]
-
-
-class _FakeNotApplicable(Exception):
-    def __init__(self, reason):
-        self.reason = reason
-        super().__init__(reason)
 
 
 class _FakeMotifResult:
@@ -389,7 +376,7 @@ def test_motifs_are_delegated_with_ground_truth(monkeypatch, small_cache, tmp_pa
         )
         return _FakeMotifResult()
 
-    monkeypatch.setattr(harness, "_load_motifs", lambda: (fake_recovery, _FakeNotApplicable))
+    monkeypatch.setattr("benchsuite.evaluate.motifs.motif_recovery", fake_recovery)
     manifest = FakeManifest(
         "sim", small_cache.geometry, small_cache.target_names, motifs=meme, simulator={"seed": 0}
     )
@@ -421,13 +408,13 @@ def test_motif_not_applicable_and_no_ground_truth(monkeypatch, small_cache, tmp_
         recovery_rate = None
 
     def raising(*args, **kwargs):
-        raise _FakeNotApplicable("no convolutional first layer")
+        raise NotApplicable("no convolutional first layer")
 
     manifest = FakeManifest(
         "real", small_cache.geometry, small_cache.target_names, motifs=tmp_path / "jaspar.meme"
     )
     task = TaskSpec("quantitative", 256, 3, 8)
-    monkeypatch.setattr(harness, "_load_motifs", lambda: (raising, _FakeNotApplicable))
+    monkeypatch.setattr("benchsuite.evaluate.motifs.motif_recovery", raising)
     res = evaluate_model(ConvCoverage(3, 8), task, small_cache, manifest, options=FAST)
     assert res.not_applicable["motifs"] == "no convolutional first layer"
     seen = {}
@@ -436,7 +423,7 @@ def test_motif_not_applicable_and_no_ground_truth(monkeypatch, small_cache, tmp_
         seen.update(kwargs)
         return NoTruth()
 
-    monkeypatch.setattr(harness, "_load_motifs", lambda: (no_truth, _FakeNotApplicable))
+    monkeypatch.setattr("benchsuite.evaluate.motifs.motif_recovery", no_truth)
     res = evaluate_model(ConvCoverage(3, 8), task, small_cache, manifest, options=FAST)
     assert seen["ground_truth"] is None  # real data: no planted motifs
     assert "motifs.recovery_rate" not in res.metrics
@@ -452,6 +439,22 @@ def test_motif_not_applicable_and_no_ground_truth(monkeypatch, small_cache, tmp_
 
     res = evaluate_predictor(Bare(), small_cache, manifest, options=FAST)
     assert "no torch model" in res.not_applicable["motifs"]
+
+
+def test_engine_not_applicable_may_name_one_metric(monkeypatch, small_cache, tmp_path):
+    def raising(*args, **kwargs):
+        raise NotApplicable("filters wider than the input", key="motifs.hit_ratio")
+
+    monkeypatch.setattr("benchsuite.evaluate.motifs.motif_recovery", raising)
+    manifest = FakeManifest(
+        "real", small_cache.geometry, small_cache.target_names, motifs=tmp_path / "jaspar.meme"
+    )
+    res = evaluate_model(
+        ConvCoverage(3, 8), TaskSpec("quantitative", 256, 3, 8), small_cache, manifest, options=FAST
+    )
+    assert res.not_applicable["motifs.hit_ratio"] == "filters wider than the input"
+    assert "motifs" not in res.not_applicable
+    assert not any(name.startswith("motifs.") for name in res.metrics)
 
 
 # ----------------------------------------------------------------------------- real data module

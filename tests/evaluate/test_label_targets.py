@@ -16,18 +16,13 @@ from scipy import stats
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 from benchsuite.errors import ConfigError
-from benchsuite.evaluate import harness
 from benchsuite.evaluate.conversion import AGNOSTIC_TARGET, TargetAlignment
-from benchsuite.evaluate.harness import (
-    EvalOptions,
-    evaluate_model,
-    mean_information_content,
-    motif_exclusions,
-)
+from benchsuite.evaluate.families.motifs import mean_information_content, motif_exclusions
+from benchsuite.evaluate.harness import EvalOptions, evaluate_model
 from benchsuite.io.meme import Motif, write_meme
 from benchsuite.plugins.spec import TaskSpec
 from tests.evaluate.conftest import TARGETS, FakeManifest, make_toy_cache
-from tests.evaluate.test_harness import _FakeMotifResult, _FakeNotApplicable, _predict
+from tests.evaluate.test_harness import _FakeMotifResult, _predict
 from tests.evaluate.toys import ConvBinary, ConvCoverage
 
 OPTIONS = EvalOptions(batch_size=16, robustness_max_sequences=12, spearman="off")
@@ -203,7 +198,7 @@ def test_harness_passes_the_exclusions(monkeypatch, tmp_path, ker_cache):
         seen.update(kwargs)
         return _FakeMotifResult()
 
-    monkeypatch.setattr(harness, "_load_motifs", lambda: (fake, _FakeNotApplicable))
+    monkeypatch.setattr("benchsuite.evaluate.motifs.motif_recovery", fake)
     manifest = FakeManifest("real", ker_cache.geometry, TARGETS, motifs=jaspar)
     res = evaluate_model(
         ConvCoverage(3, 8), TaskSpec("quantitative", 256, 3, 8), ker_cache, manifest, options=OPTIONS

@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from benchsuite.errors import ConfigError, ModelContractError
-from benchsuite.evaluate.metrics import bin_average
 from benchsuite.evaluate.predictors import OraclePredictor, Predictor, TorchPredictor
+from benchsuite.evaluate.stats import bin_average
 from benchsuite.plugins.spec import TaskSpec
 from tests.evaluate.toys import ConvBinary, ConvCoverage, FakeOracle, NaNModel, codes_to_onehot
 

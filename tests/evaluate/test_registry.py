@@ -69,7 +69,7 @@ def test_threshold_names_resolve_and_directions() -> None:
 
 
 def test_board_and_summary_read_the_registry() -> None:
-    assert MAIN_METRICS == board_metrics()
+    assert board_metrics() == MAIN_METRICS
     assert MAIN_METRICS[0] == "wholechrom.pearson"
     assert "thresholded.pearson@*" in MAIN_METRICS
     assert {m.name for m in METRICS if not m.higher_is_better} == LOWER_IS_BETTER
