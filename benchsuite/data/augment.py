@@ -260,8 +260,8 @@ class ChunkDataset(Dataset):
             np.equal(codes, base, out=x[:, base, :])
         if self.target == "labels":
             assert arrays.labels is not None
-            y = torch.from_numpy(np.asarray(arrays.labels[sorted_idx], dtype=np.float32)[inverse])
-            return torch.from_numpy(x), y
+            labels = torch.from_numpy(np.asarray(arrays.labels[sorted_idx], dtype=np.float32)[inverse])
+            return torch.from_numpy(x), labels
         cov = np.asarray(arrays.cov[sorted_idx])[inverse]  # (n, T, W), float16 or float32
         windows = sliding_window_view(cov, length, axis=2)
         cov = windows[rows[:, None], self._targets_axis[None, :], offsets[:, None]]  # (n, T, L) copy

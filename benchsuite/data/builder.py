@@ -292,13 +292,15 @@ class ChunkBuilder:
         # copy and write the windows a few MiB at a time (the block itself is the only large array)
         per_window = width * block.cov.shape[0] * 4 * (2 if ws.writer.rep2 else 1)
         step = max(1, _WRITE_BYTES // per_window)
+        rep2 = block.rep2 if ws.writer.rep2 else None
+        assert rep2 is not None or not ws.writer.rep2  # test blocks read replicate 2 when it exists
         for i in range(0, starts.size, step):
             part = rel[i : i + step]
             ws.writer.append(
                 copy_windows(block.seq, part, width),  # (n, W)
                 copy_windows(block.cov, part, width),  # (n, T, W)
                 coords[i : i + step],
-                cov_rep2=copy_windows(block.rep2, part, width) if ws.writer.rep2 else None,
+                cov_rep2=copy_windows(rep2, part, width) if rep2 is not None else None,
                 labels=labels[i : i + step] if labels is not None else None,
             )
 

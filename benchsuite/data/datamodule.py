@@ -16,8 +16,8 @@ import lightning as L
 import torch
 from torch.utils.data import DataLoader
 
-from benchsuite.data.cache import DatasetCache
 from benchsuite.data.augment import ChunkDataset, collate_batch
+from benchsuite.data.cache import DatasetCache
 from benchsuite.data.manifest_load import load_manifest
 from benchsuite.data.manifest_model import Manifest
 from benchsuite.errors import ConfigError, DatasetError
