@@ -11,16 +11,12 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from benchsuite.evaluate.registry import headline_metrics
+
 __all__ = ["HEADLINE_METRICS", "CellOutcome", "RunSummary", "print_summary"]
 
-#: metrics shown in the summary table (mean over targets)
-HEADLINE_METRICS: tuple[str, ...] = (
-    "wholechrom.pearson",
-    "peak.auroc",
-    "cagi5.robust",
-    "robustness.variation",
-    "motifs.recovery_rate",
-)
+#: metrics shown in the summary table (mean over targets): the registry's headline metrics
+HEADLINE_METRICS: tuple[str, ...] = headline_metrics()
 
 
 @dataclass

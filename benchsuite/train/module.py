@@ -80,7 +80,7 @@ class _StreamingPearson(Metric):
     """
 
     full_state_update = False
-    _FIELDS = ("n", "mean_x", "mean_y", "m2x", "m2y", "cxy", "scale_x", "scale_y")
+    _FIELDS = ("n", "mean_x", "mean_y", "m2x", "m2y", "cxy", "scale_x", "scale_y", "sse", "scale_d")
 
     def __init__(self, num_targets: int) -> None:
         super().__init__()
@@ -94,7 +94,7 @@ class _StreamingPearson(Metric):
         t = target.detach().to("cpu", torch.float64).numpy()
         m = Moments.from_rows(*masked_rows(p, t))
         stacked = torch.from_numpy(np.stack([getattr(m, f) for f in self._FIELDS]))
-        self.moments.append(stacked[None].to(pred.device))  # (1, 8, T)
+        self.moments.append(stacked[None].to(pred.device))  # (1, fields, T)
 
     def compute(self) -> torch.Tensor:
         from benchsuite.evaluate.stats import Moments, nanmean_or_none

@@ -11,10 +11,12 @@ values, all float64:
 * **Merged with Chan, Golub & LeVeque (1979).** Batches (or data-parallel workers) combine
   with the pairwise update, so the result does not depend on how the data was split up to
   float64 rounding.
-* **No overflow or underflow.** A row whose largest magnitude lies outside ``2**±400`` is
-  divided by a power of two before any product is formed (values up to ~1e300 and down to
-  ~1e-300 are safe); a state remembers that scale per variable. Scaling by a power of two is
-  exact, so rows within the range give bit-identical results with or without it.
+* **No overflow or underflow.** A row whose largest magnitude lies outside ``2**±100``
+  (about 1e±30) is divided by a power of two before any product is formed, so sums of squares
+  and their products stay far inside the float64 range for any finite input (values up to
+  ~1e300 and down to ~1e-300 are safe); a state remembers that scale per variable. Scaling by
+  a power of two is exact, so rows within the range give bit-identical results with or
+  without it.
 * **Missing data.** Pairs where either value is not finite are skipped (the mask of
   :func:`masked_rows`). **Undefined is NaN.** Fewer than two pairs, or a constant prediction
   or truth (population variance at most ``(CONSTANT_RTOL * |mean|)**2``), give NaN, never 0.
@@ -49,8 +51,8 @@ __all__ = [
 CONSTANT_RTOL = 1e-13
 """Relative tolerance under which a variance counts as zero (constant input)."""
 
-_SAFE_HIGH = 2.0**400
-_SAFE_LOW = 2.0**-400
+_SAFE_HIGH = 2.0**100
+_SAFE_LOW = 2.0**-100
 
 
 def to_target_rows(a: np.ndarray, dtype: type = np.float64) -> np.ndarray:
@@ -95,7 +97,7 @@ def masked_rows(pred: np.ndarray, true: np.ndarray) -> tuple[np.ndarray, np.ndar
 
 
 def _pow2_scale(v: np.ndarray) -> np.ndarray:
-    """Per row, 1 or the power of two near the largest magnitude when it is outside 2**±400."""
+    """Per row, 1 or the power of two near the largest magnitude when it is outside 2**±100."""
     amax = np.maximum(v.max(axis=1), -v.min(axis=1)) if v.shape[1] else np.zeros(v.shape[0])
     scale = np.ones(v.shape[0])
     risky = np.isfinite(amax) & ((amax > _SAFE_HIGH) | ((amax > 0) & (amax < _SAFE_LOW)))
@@ -116,8 +118,10 @@ class Moments:
 
     Attributes (arrays of shape ``(R,)``, float64): ``n`` pairs; ``mean_x``, ``mean_y``;
     ``m2x``, ``m2y`` (sums of squared deviations); ``cxy`` (sum of cross deviations), all in
-    units of ``scale_x`` / ``scale_y`` (1 unless a row needed rescaling). :attr:`means`,
-    :meth:`mse` and :meth:`scale_factor` return values in the data's own units.
+    units of ``scale_x`` / ``scale_y`` (1 unless a row needed rescaling); ``sse``, the sum of
+    squared differences ``(x - y)**2`` formed directly (exact MSE even when the prediction is
+    very close to the truth), in units of ``scale_d**2``. :attr:`means`, :meth:`mse` and
+    :meth:`scale_factor` return values in the data's own units.
     """
 
     n: np.ndarray
@@ -128,6 +132,8 @@ class Moments:
     cxy: np.ndarray
     scale_x: np.ndarray
     scale_y: np.ndarray
+    sse: np.ndarray
+    scale_d: np.ndarray
 
     @classmethod
     def empty(cls, rows: int) -> Moments:
@@ -142,6 +148,8 @@ class Moments:
             cxy=z.copy(),
             scale_x=np.ones(rows),
             scale_y=np.ones(rows),
+            sse=z.copy(),
+            scale_d=np.ones(rows),
         )
 
     @classmethod
@@ -152,6 +160,10 @@ class Moments:
         """
         n = np.full(x.shape[0], float(x.shape[1])) if mask is None else mask.sum(axis=1).astype(np.float64)
         sx, sy = _pow2_scale(x), _pow2_scale(y)
+        sd = np.maximum(sx, sy)
+        d = x / sd[:, None] - y / sd[:, None] if (sd != 1).any() else x - y
+        sse = np.einsum("ij,ij->i", d, d)
+        del d
         if (sx != 1).any():
             x /= sx[:, None]
         if (sy != 1).any():
@@ -167,7 +179,7 @@ class Moments:
         m2x = np.einsum("ij,ij->i", x, x)
         m2y = np.einsum("ij,ij->i", y, y)
         cxy = np.einsum("ij,ij->i", x, y)
-        return cls(n, mx, my, m2x, m2y, cxy, sx, sy)
+        return cls(n, mx, my, m2x, m2y, cxy, sx, sy, sse, sd)
 
     def _rescaled(self, sx: np.ndarray, sy: np.ndarray) -> tuple[np.ndarray, ...]:
         """(mean_x, mean_y, m2x, m2y, cxy) in units of the (larger or equal) scales ``sx``, ``sy``."""
@@ -191,6 +203,8 @@ class Moments:
             frac = np.where(n > 0, nb / n, 0.0)
             w = np.where(n > 0, na * nb / n, 0.0)
         dx, dy = bmx - amx, bmy - amy
+        sd = np.maximum(self.scale_d, other.scale_d)
+        fa, fb = self.scale_d / sd, other.scale_d / sd
         return Moments(
             n=n,
             mean_x=amx + dx * frac,
@@ -200,6 +214,8 @@ class Moments:
             cxy=acxy + bcxy + dx * dy * w,
             scale_x=sx,
             scale_y=sy,
+            sse=self.sse * fa * fa + other.sse * fb * fb,
+            scale_d=sd,
         )
 
     def constant(self) -> tuple[np.ndarray, np.ndarray]:
@@ -226,24 +242,28 @@ class Moments:
             f = np.where(self.n > 0, my / mx, np.nan)
         return np.where(np.isfinite(f), f, np.nan)
 
-    def mse(self, factor: np.ndarray | float = 1.0) -> np.ndarray:
-        """``mean((factor * x - y)**2)`` per row from the moments (no second pass over the data).
+    def mse(self, factor: np.ndarray | float | None = None) -> np.ndarray:
+        """Mean squared error per row: ``mean((x - y)**2)``, or ``mean((factor * x - y)**2)``.
 
-        ``s^2 var(x) - 2 s cov(x, y) + var(y) + (s mean(x) - mean(y))^2`` with population
-        moments. NaN without pairs or with a non-finite factor; ``inf`` when the true value
-        exceeds the float64 range.
+        Without a factor, from the directly formed squared differences (``sse``). With one (the
+        scaled MSE, whose factor is known only at the end), from the moments with no second
+        pass: ``s^2 var(x) - 2 s cov(x, y) + var(y) + (s mean(x) - mean(y))^2`` (population
+        moments; relative error ~1e-16 * var / MSE). NaN without pairs or with a non-finite
+        factor; ``inf`` when the true value exceeds the float64 range.
         """
+        if factor is None:
+            with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+                direct = self.sse / self.n * self.scale_d * self.scale_d
+            return np.where(self.n > 0, direct, np.nan)
         s = np.asarray(factor, dtype=np.float64) * np.ones_like(self.n)
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            sx, sy = s * self.scale_x, self.scale_y
+            # in units of y's scale (1 unless y was rescaled), then back: overflow only when the
+            # MSE itself exceeds the float64 range
+            r = s * self.scale_x / self.scale_y
             var_x, var_y, cov = self.m2x / self.n, self.m2y / self.n, self.cxy / self.n
-            mse = (
-                sx * sx * var_x
-                - 2.0 * sx * sy * cov
-                + sy * sy * var_y
-                + (sx * self.mean_x - sy * self.mean_y) ** 2
-            )
-        return np.where((self.n > 0) & np.isfinite(s), np.maximum(mse, 0.0), np.nan)
+            mse = r * r * var_x - 2.0 * r * cov + var_y + (r * self.mean_x - self.mean_y) ** 2
+            mse = np.maximum(mse, 0.0) * self.scale_y * self.scale_y
+        return np.where((self.n > 0) & np.isfinite(s), mse, np.nan)
 
 
 class _Streaming:
