@@ -93,11 +93,6 @@ def average_ranks(values: np.ndarray) -> np.ndarray:
     return ranks
 
 
-def _dot(a: np.ndarray, b: np.ndarray) -> float:
-    """Dot product without BLAS (whose thread pool stalls badly on oversubscribed CPUs)."""
-    return float(np.einsum("i,i->", a, b))
-
-
 def spearman_exact(x: np.ndarray, y: np.ndarray) -> float:
     """Exact Spearman rho of two 1-D float arrays of finite values (average ranks; NaN if constant).
 
@@ -316,13 +311,16 @@ class StreamingSpearman:
             angles.append(math.asin(min(1.0, math.sqrt(e2 / (ssq + e2)))) if ssq + e2 > 0 else 0.0)
         if sums[0] <= 0 or sums[1] <= 0:
             return math.nan, 0.0
-        cross = 0.0
+        # the Pearson r of the bucketed mid-ranks, streamed through the moments kernel
+        acc: Moments | None = None
         for s in range(0, n, self.chunk):
             block = np.asarray(pairs[s : s + self.chunk])
-            rx = tables[0][self._keys(block[:, 0])[0]]
-            ry = tables[1][self._keys(block[:, 1])[0]]
-            cross += _dot(rx, ry)
-        rho = float(np.clip(cross / math.sqrt(sums[0] * sums[1]), -1.0, 1.0))
+            rx = tables[0][self._keys(block[:, 0])[0]][None]
+            ry = tables[1][self._keys(block[:, 1])[0]][None]
+            part = Moments.from_rows(rx, ry, None)
+            acc = part if acc is None else acc.merge(part)
+        assert acc is not None
+        rho = float(acc.pearson()[0])
         return rho, min(2.0, angles[0] + angles[1])
 
     def compute(self) -> np.ndarray:
