@@ -33,7 +33,7 @@ __all__ = ["CACHE_FORMAT_VERSION", "file_sha256", "HashMemo", "dataset_fingerpri
 log = logging.getLogger(__name__)
 
 #: bump when the on-disk layout or the selection rules change (old caches are then rebuilt)
-CACHE_FORMAT_VERSION = 2
+CACHE_FORMAT_VERSION = 3  # 3: whole-chromosome tiles carry peak labels
 
 _BLOCK = 1 << 20
 

@@ -112,11 +112,15 @@ def window_sets(
                 labels=True,
             )
     width = geometry.input_length
+    # whole-chromosome tiles carry peak labels too (genome-wide peak detection, peak_genome.*)
     sets["wholechrom", "test"] = WindowSet(
         "wholechrom",
         "test",
         width,
-        SplitWriter(out / "wholechrom" / "test", t, width, "float32", rep2=with_rep2, labels=False),
+        SplitWriter(
+            out / "wholechrom" / "test", t, width, "float32", rep2=with_rep2, labels=has_peaks, num_labels=k
+        ),
+        labels=has_peaks,
     )
     for ws in sets.values():
         ws.dropped = {"excluded": 0, "n_bases": 0, "nan": 0}

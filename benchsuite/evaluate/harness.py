@@ -29,6 +29,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from benchsuite.errors import ConfigError, DatasetError
 from benchsuite.evaluate.conversion import TargetAlignment
 from benchsuite.evaluate.families import Context, Family, StreamingFamily, default_families
@@ -37,6 +39,7 @@ from benchsuite.evaluate.predictors import Predictor, TorchPredictor
 from benchsuite.evaluate.registry import threshold_metric_name
 from benchsuite.evaluate.result import EvalResult, NotApplicable
 from benchsuite.evaluate.sources import PredictorSource, Progress, Source
+from benchsuite.evaluate.stats.bootstrap import BOOTSTRAP_SEED, block_size_bp
 from benchsuite.evaluate.stream import stream_split
 from benchsuite.evaluate.types import CacheLike, ManifestLike
 
@@ -78,6 +81,23 @@ def _check_targets(source_names: Sequence[str], align: TargetAlignment, name: st
             list(source_names),
             list(cache_names),
         )
+
+
+def _block_bp(cache: CacheLike, options: EvalOptions) -> int:
+    """Bootstrap block length of a dataset: ``bootstrap_block_bp``, shortened so the test
+    chromosomes (the span of the whole-chromosome tiles) hold ``bootstrap_min_blocks`` blocks."""
+    try:
+        split = cache.split("wholechrom", "test")
+        coords, width = np.asarray(split.coords), int(split.seq.shape[1])
+    except DatasetError:
+        return int(options.bootstrap_block_bp)
+    span = 0
+    for chrom in np.unique(coords[:, 0]) if len(coords) else []:
+        starts = coords[coords[:, 0] == chrom, 1]
+        span += int(starts.max()) + width - int(starts.min())
+    return block_size_bp(
+        span, target_bp=options.bootstrap_block_bp, min_blocks=options.bootstrap_min_blocks, quantum=width
+    )
 
 
 def _run_standalone(ctx: Context, family: Family, result: EvalResult) -> None:
@@ -126,8 +146,20 @@ def run_families(
         "options": options.to_dict(),
     }
     families = list(families if families is not None else default_families())
+    block_bp = _block_bp(cache, options)
+    if options.bootstrap:
+        result.tables["bootstrap"] = {
+            "method": "block bootstrap, 95% percentile intervals of the mean over targets",
+            "n_boot": int(options.bootstrap),
+            "seed": BOOTSTRAP_SEED,
+            "block_bp": int(block_bp),
+            "replicates": {},
+            "units": {},
+        }
     with Progress(options.progress) as progress:
-        ctx = Context(source, cache, manifest, options, align, progress, model, first_layer, out_dir)
+        ctx = Context(
+            source, cache, manifest, options, align, progress, model, first_layer, out_dir, block_bp
+        )
         splits = list(dict.fromkeys(f.split for f in families if isinstance(f, StreamingFamily)))
         for kind in splits:
             members = [f for f in families if isinstance(f, StreamingFamily) and f.split == kind]

@@ -47,6 +47,16 @@ class EvalOptions:
         Run the motif-recovery family when a model and a motif database are available.
     motifs_max_sequences:
         Test sequences used to align first-layer filters (seeded subset).
+    bootstrap:
+        Bootstrap replicates of every interval (0: no intervals); see
+        :mod:`benchsuite.evaluate.stats.bootstrap`.
+    bootstrap_block_bp:
+        Length of the genome blocks that are resampled (shortened so the test chromosomes hold
+        at least ``bootstrap_min_blocks`` blocks).
+    bootstrap_min_blocks:
+        Fewest blocks of the test chromosomes.
+    thresholded_min_sequences:
+        A ``thresholded.pearson@{t}`` resting on fewer test sequences is not applicable.
     spearman:
         Whole-chromosome Spearman method: ``"auto"`` (exact up to 2**24 positions per target,
         histogram beyond), ``"exact"``, ``"histogram"`` or ``"off"``
@@ -68,6 +78,10 @@ class EvalOptions:
     cagi5_max_variants_per_element: int | None = None
     motifs: bool = True
     motifs_max_sequences: int | None = 2000
+    bootstrap: int = 1000
+    bootstrap_block_bp: int = 100_000
+    bootstrap_min_blocks: int = 50
+    thresholded_min_sequences: int = 30
     spearman: str = "auto"
     tmp_dir: str | None = None
     progress: bool = False
@@ -85,6 +99,11 @@ class EvalOptions:
                 source="spearman",
                 hint=f"use one of {', '.join(_SPEARMAN_CHOICES)}",
             )
+        for name in ("bootstrap_block_bp", "bootstrap_min_blocks"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} must be >= 1, got {getattr(self, name)}", source=name)
+        if self.bootstrap < 0:
+            raise ConfigError(f"bootstrap must be >= 0, got {self.bootstrap}", source="bootstrap")
         for name in ("robustness_max_sequences", "cagi5_max_variants_per_element", "motifs_max_sequences"):
             value = getattr(self, name)
             if value is not None and value < 1:

@@ -19,6 +19,7 @@ from typing import Any
 
 __all__ = [
     "METRICS",
+    "RANKING_METRIC",
     "MetricSpec",
     "board_metrics",
     "family_metrics",
@@ -74,6 +75,16 @@ _SEQ = "one value per sequence"
 
 METRICS: tuple[MetricSpec, ...] = (
     MetricSpec(
+        "wholechrom_common.pearson",
+        "wholechrom",
+        "Whole-chromosome Pearson r with predictions and truth averaged into the common bin "
+        "(paper Fig. 2c); comparable across models of every resolution.",
+        "Pearson r",
+        "common bin",
+        headline=True,
+        board=True,
+    ),
+    MetricSpec(
         "wholechrom.pearson",
         "wholechrom",
         "Pearson r per target over every position of the test chromosome(s), true coverage "
@@ -99,29 +110,12 @@ METRICS: tuple[MetricSpec, ...] = (
         higher_is_better=False,
     ),
     MetricSpec(
-        "wholechrom.pearson_scaled",
-        "wholechrom",
-        "Whole-chromosome Pearson r after scaling predictions by mean(true)/mean(pred) per target "
-        "(equal to the raw Pearson whenever the factor is positive).",
-        "Pearson r",
-        _OWN,
-        board=True,
-    ),
-    MetricSpec(
         "wholechrom.mse_scaled",
         "wholechrom",
         "Whole-chromosome MSE after scaling predictions by mean(true)/mean(pred) per target.",
         "coverage squared",
         _OWN,
         higher_is_better=False,
-    ),
-    MetricSpec(
-        "wholechrom_common.pearson",
-        "wholechrom",
-        "Whole-chromosome Pearson r with predictions and truth averaged into the common bin "
-        "(paper Fig. 2c); comparable across models of every resolution.",
-        "Pearson r",
-        "common bin",
         board=True,
     ),
     MetricSpec(
@@ -185,6 +179,24 @@ METRICS: tuple[MetricSpec, ...] = (
         _OWN,
     ),
     MetricSpec(
+        "peak_genome.auroc",
+        "peak_genome",
+        "AUROC per label target over every whole-chromosome test tile (tile holds a peak or not); "
+        "score: logit (binary) or mean predicted coverage over the tile (paper Supp. Table 2).",
+        "AUROC",
+        "one value per whole-chromosome tile",
+        board=True,
+    ),
+    MetricSpec(
+        "peak_genome.aupr",
+        "peak_genome",
+        "Average precision per label target over every whole-chromosome test tile, same scores as "
+        "peak_genome.auroc.",
+        "AUPR",
+        "one value per whole-chromosome tile",
+        board=True,
+    ),
+    MetricSpec(
         "robustness.variation",
         "robustness",
         "Mean over peak-holding test chunks of the per-position standard deviation of predictions "
@@ -242,6 +254,10 @@ METRICS: tuple[MetricSpec, ...] = (
 )
 
 _BY_NAME = {m.name: m for m in METRICS}
+
+RANKING_METRIC = "wholechrom_common.pearson"
+"""The board's ranking metric: whole-chromosome Pearson at the common bin (paper Fig. 2c), the
+one number comparable across models of every output resolution."""
 _THRESHOLDED = "thresholded.pearson@"
 
 

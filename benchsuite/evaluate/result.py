@@ -75,6 +75,29 @@ class _Metrics:
         """Record that a metric (or a family, by its key) does not apply, and why."""
         self.not_applicable[key] = reason
 
+    def put_interval(self, name: str, replicates: np.ndarray, *, units: str) -> None:
+        """Attach the 95% bootstrap interval of a stored metric's mean over targets.
+
+        ``replicates`` is ``(B, T)`` (per target; each replicate's mean over its defined
+        targets is taken, like the metric's own mean) or ``(B,)``. The interval goes to
+        ``metrics[name]["ci95"]``; the replicate means (6 significant digits) and the resampled
+        ``units`` go to ``tables["bootstrap"]`` for paired comparisons between records.
+        """
+        from benchsuite.evaluate.stats.bootstrap import percentile_interval
+
+        reps = np.asarray(replicates, dtype=np.float64)
+        if reps.ndim == 2:
+            finite = np.isfinite(reps)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                reps = np.where(finite, reps, 0.0).sum(axis=1) / finite.sum(axis=1)
+        interval = percentile_interval(reps)
+        if name not in self.metrics or interval is None:
+            return
+        self.metrics[name]["ci95"] = [interval[0], interval[1]]
+        boot = self.tables.setdefault("bootstrap", {"replicates": {}, "units": {}})
+        boot["replicates"][name] = [float(f"{v:.6g}") if np.isfinite(v) else None for v in reps]
+        boot["units"][name] = units
+
 
 @dataclass
 class FamilyResult(_Metrics):
@@ -114,9 +137,15 @@ class EvalResult(_Metrics):
     harness_version: str = HARNESS_VERSION
 
     def merge(self, part: FamilyResult) -> None:
-        """Add a family's metrics, tables, figures and reasons."""
+        """Add a family's metrics, tables, figures and reasons (bootstrap replicates are pooled)."""
         self.metrics.update(part.metrics)
-        self.tables.update(part.tables)
+        tables = dict(part.tables)
+        boot = tables.pop("bootstrap", None)
+        if boot:
+            mine = self.tables.setdefault("bootstrap", {"replicates": {}, "units": {}})
+            mine["replicates"].update(boot.get("replicates", {}))
+            mine["units"].update(boot.get("units", {}))
+        self.tables.update(tables)
         self.figures.update(part.figures)
         self.not_applicable.update(part.not_applicable)
 
@@ -145,6 +174,7 @@ class EvalResult(_Metrics):
             str(name): {
                 "mean": _clean_float(entry.get("mean")),
                 "per_target": {str(t): _clean_float(v) for t, v in (entry.get("per_target") or {}).items()},
+                **({"ci95": [float(v) for v in entry["ci95"]]} if entry.get("ci95") else {}),
             }
             for name, entry in (data.get("metrics") or {}).items()
         }

@@ -6,12 +6,14 @@ paper: 3,072 bp) and a model with input length ``L`` (paper: 2,048) and output b
 1. **Windows.** ``K`` input windows of length ``L`` are cut from the chunk at offsets
    evenly spaced from ``0`` to ``C - L`` (the paper's "20 contiguous sub-sequences"; GOPHER's
    code drew the shifts at random, evenly spaced offsets give the same coverage of the
-   shift range deterministically). Offsets are **multiples of the bin size** so that the
-   output bins of all windows fall on the same chunk bins and no re-binning artifact enters
-   the score; offset ``i`` is ``b * floor(i * M / (K - 1))`` with ``M = floor((C - L) / b)``.
-   When fewer than ``n_shifts`` distinct bin-aligned offsets exist (``M + 1 < n_shifts``,
-   e.g. a 128-bp bin with ``C - L = 1024`` allows 9), every distinct offset is used once:
-   repeating an offset would add zero-variance copies and bias the score down.
+   shift range deterministically). Offsets are **multiples of an alignment step** ``a``: the
+   harness uses the coarsest output bin of the dataset (a multiple of every model's bin), so
+   every model, whatever its bin, is scored on the same windows and the same number of shifts,
+   and the output bins of all windows fall on the same chunk bins (no re-binning artifact);
+   offset ``i`` is ``a * floor(i * M / (K - 1))`` with ``M = floor((C - L) / a)``. When fewer
+   than ``n_shifts`` distinct aligned offsets exist (``M + 1 < n_shifts``, e.g. a 128-bp step
+   with ``C - L = 512`` allows 5), every distinct offset is used once: repeating an offset
+   would add zero-variance copies and bias the score down.
 2. **Alignment.** Window ``i`` predicts chunk bins ``[o_i / b, o_i / b + L / b)``. The
    centre region covered by every window is ``[o_max, L)`` in chunk coordinates (paper:
    the central 1,024 bp); each window's prediction is cropped to it.
@@ -181,10 +183,18 @@ class RobustnessResult:
         Length of the aligned centre region in bins.
     n_selected:
         Chunks evaluated (after the ``max_sequences`` cap).
+    chunk_scores:
+        ``(n_selected, T)`` score of each evaluated chunk, NaN where it does not enter the
+        target's mean (no peak of the target in the chunk, or an undefined score): the
+        sufficient statistics of the bootstrap over chunks.
+    chosen:
+        Indices of the evaluated chunks in the split.
     """
 
     per_target: np.ndarray
     n_chunks: np.ndarray
+    chunk_scores: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    chosen: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     offsets: list[int] = field(default_factory=list)
     bin_size: int = 1
     centre_bins: int = 0
@@ -209,6 +219,7 @@ def robustness_evaluate(
     seed: int = 0,
     batch_windows: int = 256,
     progress: Callable[[int], None] | None = None,
+    align: int | None = None,
 ) -> RobustnessResult:
     """Variation score per target over the test chunks with a peak (see the module docstring).
 
@@ -230,6 +241,10 @@ def robustness_evaluate(
         Seed of that choice.
     batch_windows:
         About this many windows are predicted per call.
+    align:
+        Offsets are multiples of this (a multiple of ``bin_size``; default ``bin_size``). The
+        harness passes the coarsest bin of the dataset so that every model, whatever its bin,
+        is scored on the same windows.
     progress:
         Called with the number of chunks done after each batch.
 
@@ -239,7 +254,10 @@ def robustness_evaluate(
     """
     labels = np.asarray(labels)
     chunk_length = int(chunk_codes.shape[1])
-    offsets = shift_offsets(chunk_length, input_length, bin_size, n_shifts)
+    step = int(align or bin_size)
+    if step % bin_size:
+        raise ConfigError(f"offset alignment {step} is not a multiple of the bin {bin_size}", source="align")
+    offsets = shift_offsets(chunk_length, input_length, step, n_shifts)
     if offsets.size < 2:
         raise ConfigError(
             f"no room to shift a {input_length}-bp window by whole {bin_size}-bp bins inside "
@@ -252,6 +270,7 @@ def robustness_evaluate(
     t = labels.shape[1]
     total = np.zeros(t)
     count = np.zeros(t, dtype=np.int64)
+    chunk_scores = np.full((chosen.size, t), np.nan)
     per_batch = max(1, batch_windows // len(offsets))
     for s in range(0, chosen.size, per_batch):
         idx = chosen[s : s + per_batch]
@@ -263,6 +282,7 @@ def robustness_evaluate(
             offsets=offsets,
         )
         use = (labels[idx] > 0) & np.isfinite(scores)
+        chunk_scores[s : s + per_batch] = np.where(use, scores, np.nan)
         total += np.where(use, scores, 0.0).sum(axis=0)
         count += use.sum(axis=0)
         if progress is not None:
@@ -279,6 +299,8 @@ def robustness_evaluate(
     return RobustnessResult(
         per_target=per_target,
         n_chunks=count,
+        chunk_scores=chunk_scores,
+        chosen=chosen,
         offsets=[int(o) for o in offsets],
         bin_size=int(bin_size),
         centre_bins=int(n_centre),

@@ -57,6 +57,7 @@ def _batches(ctx: Context, kind: str, split: Any, per_row: int) -> Iterator[Batc
     t_cov = len(ctx.cache.target_names)
     width = int(split.seq.shape[1])
     off = 0 if kind == "wholechrom" else central_offset(width, length)
+    row_blocks, _ = ctx.row_blocks(split)
     for rows in batch_ranges(len(split), ctx.options.batch_size):
         if kind == "wholechrom":
             codes = np.asarray(split.seq[rows]).reshape(-1, length)
@@ -69,7 +70,15 @@ def _batches(ctx: Context, kind: str, split: Any, per_row: int) -> Iterator[Batc
             cov = np.asarray(split.cov[rows, :, off : off + length], dtype=np.float32)
         # a model whose input is a divisor of the tile predicts the sub-tiles
         pred = src.window_predictions(split, rows, off, codes) if per_row == 1 else src.predict_codes(codes)
-        yield Batch(ctx=ctx, pred=pred, cov=cov, codes=codes, rows=rows, windows_per_row=per_row)
+        yield Batch(
+            ctx=ctx,
+            pred=pred,
+            cov=cov,
+            codes=codes,
+            rows=rows,
+            windows_per_row=per_row,
+            row_blocks=row_blocks[rows],
+        )
 
 
 def _started(

@@ -100,7 +100,11 @@ def test_wholechrom_tiles_cover_test_chromosome(tiny_cache, direct: Direct) -> N
             dropped[reason] += 1
     assert coords_of(arrays) == expected
     assert tiny_cache.meta["kinds"]["wholechrom"]["test"]["dropped"] == dropped
-    assert arrays.labels is None
+    # every tile carries its peak labels (genome-wide peak detection): 1 when a peak overlaps it
+    assert arrays.labels is not None and arrays.labels.shape == (len(arrays), len(TARGETS))
+    for i, (chrom, start) in enumerate(coords_of(arrays)):
+        assert arrays.labels[i].tolist() == [direct.label(t, chrom, start, start + L) for t in TARGETS]
+    assert 0 < int(np.asarray(arrays.labels).sum()) < arrays.labels.size
     with pytest.raises(DatasetError, match="wholechrom"):
         tiny_cache.split("wholechrom", "train")
 

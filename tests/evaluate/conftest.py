@@ -98,7 +98,9 @@ def make_toy_cache(seed: int = 0, *, n_tiles: int = 48, rep2: bool = True, binar
 
     tiles = np.arange(n_tiles, dtype=np.int64) * length
     tiles = np.delete(tiles, [i for i in (5, 17) if i < n_tiles])  # as if excluded regions removed them
-    splits = {("wholechrom", "test"): cut(tiles, length, "wholechrom")}
+    tile_max = expected[:, tiles[:, None] + np.arange(length)[None, :]].max(axis=2).T  # (N, T)
+    tile_labels = (tile_max > np.quantile(tile_max, 0.7, axis=0)[None, :]).astype(np.uint8)
+    splits = {("wholechrom", "test"): cut(tiles, length, "wholechrom", tile_labels if binary else None)}
 
     starts = np.arange(0, genome_len - chunk + 1, chunk, dtype=np.int64)
     peak_max = rep1[:, starts[:, None] + np.arange(chunk)[None, :]].max(axis=(0, 2))

@@ -24,7 +24,6 @@ QUANT_METRICS = {
     "wholechrom.pearson",
     "wholechrom.spearman",
     "wholechrom.mse",
-    "wholechrom.pearson_scaled",
     "wholechrom.mse_scaled",
     "wholechrom_common.pearson",
     "wholechrom_common.mse_scaled",
@@ -33,10 +32,12 @@ QUANT_METRICS = {
     "peak.aupr",
     "peak.pearson",
     "peak.pearson_perseq",
+    "peak_genome.auroc",
+    "peak_genome.aupr",
     "robustness.variation",
 } | {f"thresholded.pearson@{t:g}" for t in harness.DEFAULT_THRESHOLDS}
 
-OPTIONS = EvalOptions(batch_size=16, robustness_max_sequences=20)
+OPTIONS = EvalOptions(batch_size=16, robustness_max_sequences=20, thresholded_min_sequences=5)
 FAST = EvalOptions(batch_size=16, robustness_max_sequences=4, spearman="off")
 
 
@@ -96,7 +97,6 @@ def test_wholechrom_values_match_direct_computation(quant, toy_cache):
         )
         factor = y.mean() / x.mean()
         assert res.tables["scale_factors"][name] == pytest.approx(factor, rel=1e-6)
-        assert res.metrics["wholechrom.pearson_scaled"]["per_target"][name] == pytest.approx(r, abs=1e-6)
         mse_s = np.mean((factor * x - y) ** 2)
         assert res.metrics["wholechrom.mse_scaled"]["per_target"][name] == pytest.approx(mse_s, rel=1e-5)
         # common bin 32: predictions averaged 4 bins at a time
@@ -170,7 +170,8 @@ def test_robustness_of_a_convolution_is_small(quant):
     assert res.metrics["robustness.variation"]["mean"] < 0.02
     table = res.tables["robustness"]
     assert table["bin_size"] == 8 and table["n_selected"] == 20
-    assert table["offsets"] == list(range(0, 129, 8))  # 17 distinct bin-aligned shifts fit
+    # offsets aligned to the dataset's coarsest bin (32), so every model sees the same 5 windows
+    assert table["offsets"] == [0, 32, 64, 96, 128] and table["offset_step"] == 32
     assert table["centre_bins"] == 128 // 8
 
 
@@ -183,8 +184,10 @@ def test_binary_model_conversion_rules(binary, toy_cache):
         "peak.auroc",
         "peak.aupr",
         "peak.pearson",
+        "peak_genome.auroc",
+        "peak_genome.aupr",
     }
-    for name in ("wholechrom.mse", "wholechrom.mse_scaled", "wholechrom.pearson_scaled"):
+    for name in ("wholechrom.mse", "wholechrom.mse_scaled"):
         assert "coverage scale" in res.not_applicable[name]
     for family in ("perseq", "thresholded", "robustness", "peak.pearson_perseq"):
         assert "one value per" in res.not_applicable[family]
@@ -206,6 +209,11 @@ def test_binary_model_conversion_rules(binary, toy_cache):
         mean_cov = b.cov[:, t, off : off + 256].astype(np.float64).mean(axis=1)
         pr = stats.pearsonr(blog[:, t], mean_cov)[0]
         assert res.metrics["peak.pearson"]["per_target"][name] == pytest.approx(pr, abs=1e-6)
+        # genome-wide peak detection: every whole-chromosome tile, its logit against its label
+        g_auroc = roc_auc_score(w.labels[:, t], logits[:, t])
+        assert res.metrics["peak_genome.auroc"]["per_target"][name] == pytest.approx(g_auroc, abs=1e-6)
+        g_aupr = average_precision_score(w.labels[:, t], logits[:, t])
+        assert res.metrics["peak_genome.aupr"]["per_target"][name] == pytest.approx(g_aupr, abs=1e-6)
 
 
 def test_coarser_bin_than_common_bin_is_not_applicable(toy_cache, toy_manifest):
@@ -345,7 +353,10 @@ def test_cagi5_is_delegated(monkeypatch, small_cache):
     res = evaluate_predictor(pred, small_cache, manifest, options=options)
     assert calls["predictor"] is pred and calls["fa"] == "elements.fa" and calls["tsv"] == "variants.tsv"
     assert calls["n_shifts"] == 7 and calls["seed"] == 3
-    assert res.metrics["cagi5.standard"] == {"mean": 0.31, "per_target": {}}
+    assert res.metrics["cagi5.standard"]["mean"] == 0.31 and res.metrics["cagi5.standard"]["per_target"] == {}
+    # one scorable element with r = 0.31: every resample of elements gives 0.31
+    assert res.metrics["cagi5.standard"]["ci95"] == pytest.approx([0.31, 0.31])
+    assert res.tables["bootstrap"]["units"]["cagi5.standard"].endswith("elements")
     assert res.metrics["cagi5.robust"]["mean"] == 0.42
     assert res.tables["cagi5"]["n_mismatched"] == 1
     assert res.to_dict()["tables"]["cagi5"]["per_element"][0]["robust"] is None
@@ -544,3 +555,59 @@ def test_harness_on_a_real_prepared_bundle(real_bundle):
     assert best.mean("wholechrom.pearson") > max(
         res.mean("wholechrom.pearson"), rep2.mean("wholechrom.pearson")
     )
+
+
+def test_quantitative_genome_peaks_score_the_mean_coverage_of_each_tile(quant, toy_cache):
+    model, res = quant
+    w = toy_cache.split("wholechrom", "test")
+    score = _predict(model, w.seq).mean(axis=2)  # (N, T): mean predicted coverage over the tile
+    for t, name in enumerate(TARGETS):
+        got = res.metrics["peak_genome.auroc"]["per_target"][name]
+        assert got == pytest.approx(roc_auc_score(w.labels[:, t], score[:, t]), abs=1e-6)
+    assert res.tables["peak_genome"]["n_tiles"] == len(w)
+
+
+def test_thresholds_resting_on_few_tiles_are_not_applicable(toy_cache, toy_manifest):
+    model = ConvCoverage(3, 8).eval()
+    task = TaskSpec("quantitative", 256, 3, 8, TARGETS)
+    res = evaluate_model(model, task, toy_cache, toy_manifest, options=FAST)  # default minimum 30
+    n = res.tables["thresholded"]["n_sequences"]
+    assert n["0"] >= 30 and n["16"] < 30
+    assert "thresholded.pearson@0" in res.metrics
+    assert "thresholded.pearson@16" not in res.metrics
+    assert "fewer than 30" in res.not_applicable["thresholded.pearson@16"]
+
+
+def test_headline_metrics_carry_bootstrap_intervals(quant):
+    _, res = quant
+    boot = res.tables["bootstrap"]
+    assert boot["n_boot"] == 1000 and boot["seed"] == 0
+    for name in (
+        "wholechrom_common.pearson",
+        "wholechrom.pearson",
+        "perseq.pearson",
+        "peak.auroc",
+        "peak_genome.auroc",
+        "robustness.variation",
+    ):
+        lo, hi = res.metrics[name]["ci95"]
+        assert lo <= res.metrics[name]["mean"] <= hi, name
+        assert hi - lo > 0, name
+        assert len(boot["replicates"][name]) == 1000
+        assert "blocks" in boot["units"][name]
+    assert "ci95" not in res.metrics["wholechrom.spearman"]  # ranks are not resampled
+
+
+def test_bootstrap_replicates_pair_across_sources(toy_cache, toy_manifest):
+    """The same resamples for every source: a model against itself differs by exactly 0."""
+    model = ConvCoverage(3, 8).eval()
+    task = TaskSpec("quantitative", 256, 3, 8, TARGETS)
+    a = evaluate_model(model, task, toy_cache, toy_manifest, options=FAST)
+    b = evaluate_model(model, task, toy_cache, toy_manifest, options=FAST)
+    ra = np.array(a.tables["bootstrap"]["replicates"]["wholechrom_common.pearson"])
+    rb = np.array(b.tables["bootstrap"]["replicates"]["wholechrom_common.pearson"])
+    assert np.array_equal(ra, rb) and np.std(ra) > 0
+    no_boot = evaluate_model(
+        model, task, toy_cache, toy_manifest, options=EvalOptions(bootstrap=0, spearman="off")
+    )
+    assert "bootstrap" not in no_boot.tables and "ci95" not in no_boot.metrics["wholechrom.pearson"]

@@ -32,15 +32,16 @@ OFF = (384 - 256) // 2
 def _relabelled(label_names: tuple[str, ...]):
     """The toy cache with binary/test labels for ``label_names`` (cell targets keep theirs)."""
     cache = make_toy_cache(0)
-    b = cache.splits[("binary", "test")]
-    columns = []
-    for name in label_names:
-        if name in TARGETS:
-            columns.append(b.labels[:, TARGETS.index(name)])
-        else:  # a label-only target: chunks whose mean coverage over all targets is high
-            mean_cov = b.cov[:, :, OFF : OFF + 256].mean(axis=(1, 2))
-            columns.append((mean_cov > np.quantile(mean_cov, 0.7)).astype(np.uint8))
-    cache.splits[("binary", "test")] = dataclasses.replace(b, labels=np.stack(columns, axis=1))
+    for kind, off in (("binary", OFF), ("wholechrom", 0)):  # peak chunks and whole-chromosome tiles
+        b = cache.splits[(kind, "test")]
+        columns = []
+        for name in label_names:
+            if name in TARGETS:
+                columns.append(b.labels[:, TARGETS.index(name)])
+            else:  # a label-only target: windows whose mean coverage over all targets is high
+                mean_cov = b.cov[:, :, off : off + 256].mean(axis=(1, 2))
+                columns.append((mean_cov > np.quantile(mean_cov, 0.7)).astype(np.uint8))
+        cache.splits[(kind, "test")] = dataclasses.replace(b, labels=np.stack(columns, axis=1))
     cache.label_target_names = label_names  # type: ignore[attr-defined]
     return cache
 

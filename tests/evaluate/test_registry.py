@@ -7,6 +7,7 @@ from pathlib import Path
 
 from benchsuite.evaluate.registry import (
     METRICS,
+    RANKING_METRIC,
     board_metrics,
     headline_metrics,
     higher_is_better,
@@ -23,6 +24,7 @@ FAMILY_OF_PREFIX = {
     "perseq": "perseq",
     "thresholded": "perseq",
     "peak": "peak",
+    "peak_genome": "peak_genome",
     "robustness": "robustness",
     "cagi5": "cagi5",
     "motifs": "motifs",
@@ -70,7 +72,7 @@ def test_threshold_names_resolve_and_directions() -> None:
 
 def test_board_and_summary_read_the_registry() -> None:
     assert board_metrics() == MAIN_METRICS
-    assert MAIN_METRICS[0] == "wholechrom.pearson"
+    assert MAIN_METRICS[0] == RANKING_METRIC == "wholechrom_common.pearson"
     assert "thresholded.pearson@*" in MAIN_METRICS
     assert {m.name for m in METRICS if not m.higher_is_better} == LOWER_IS_BETTER
     for m in METRICS:
@@ -79,6 +81,7 @@ def test_board_and_summary_read_the_registry() -> None:
     # the board's peak.pearson tooltip describes peak.pearson (across sequences), not perseq
     assert "across peak-centred test chunks" in describe_metric("peak.pearson")
     assert set(headline_metrics()) == {
+        "wholechrom_common.pearson",
         "wholechrom.pearson",
         "peak.auroc",
         "cagi5.robust",

@@ -6,7 +6,8 @@ module                 metrics                                 input
 :mod:`.wholechrom`     ``wholechrom.*``, ``wholechrom_common.*``  whole-chromosome tiles
 :mod:`.perseq`         ``perseq.pearson``,                     coverage-threshold chunks,
                        ``thresholded.pearson@{t}``             whole-chromosome tiles
-:mod:`.peaks`          ``peak.*`` (task conversion)            peak-centred chunks
+:mod:`.peaks`          ``peak.*`` (task conversion),           peak-centred chunks,
+                       ``peak_genome.*``                       whole-chromosome tiles
 :mod:`.robustness`     ``robustness.variation``                shifted peak chunks
 :mod:`.cagi5`          ``cagi5.*``                             the variant set
 :mod:`.motifs`         ``motifs.*``                            first-layer filters
@@ -21,7 +22,7 @@ from __future__ import annotations
 from benchsuite.evaluate.families.base import Batch, Context, Family, StreamingFamily
 from benchsuite.evaluate.families.cagi5 import Cagi5
 from benchsuite.evaluate.families.motifs import Motifs, mean_information_content, motif_exclusions
-from benchsuite.evaluate.families.peaks import Peaks
+from benchsuite.evaluate.families.peaks import GenomePeaks, Peaks
 from benchsuite.evaluate.families.perseq import PerSequence, Thresholded
 from benchsuite.evaluate.families.robustness import Robustness
 from benchsuite.evaluate.families.wholechrom import WholeChromosome
@@ -31,6 +32,7 @@ __all__ = [
     "Cagi5",
     "Context",
     "Family",
+    "GenomePeaks",
     "Motifs",
     "PerSequence",
     "Peaks",
@@ -46,4 +48,13 @@ __all__ = [
 
 def default_families() -> list[Family | StreamingFamily]:
     """Fresh instances of every family, in run order."""
-    return [WholeChromosome(), Thresholded(), PerSequence(), Peaks(), Robustness(), Cagi5(), Motifs()]
+    return [
+        WholeChromosome(),
+        Thresholded(),
+        GenomePeaks(),
+        PerSequence(),
+        Peaks(),
+        Robustness(),
+        Cagi5(),
+        Motifs(),
+    ]

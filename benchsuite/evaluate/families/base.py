@@ -30,6 +30,7 @@ from benchsuite.evaluate.options import EvalOptions
 from benchsuite.evaluate.result import FamilyResult, NotApplicable
 from benchsuite.evaluate.sources import Progress, Source
 from benchsuite.evaluate.stats import bin_average
+from benchsuite.evaluate.stats.bootstrap import block_ids
 from benchsuite.evaluate.types import CacheLike, ManifestLike
 
 __all__ = ["Batch", "Context", "Family", "StreamingFamily", "binary_reason"]
@@ -53,6 +54,26 @@ class Context:
     model: Any = None
     first_layer: str | None = None
     out_dir: Path | None = None
+    block_bp: int = 100_000
+    _blocks: dict[str, tuple[np.ndarray, int]] = field(default_factory=dict, repr=False)
+
+    def row_blocks(self, split: Any) -> tuple[np.ndarray, int]:
+        """Bootstrap block of every row of a test split and the number of blocks.
+
+        Rows are grouped by ``(chromosome, start // block_bp)`` of their coordinates, so a
+        block is a contiguous stretch of a test chromosome (see
+        :mod:`benchsuite.evaluate.stats.bootstrap`); the same for every source.
+        """
+        key = f"{split.kind}/{split.split}"
+        if key not in self._blocks:
+            ids = block_ids(np.asarray(split.coords), self.block_bp)
+            self._blocks[key] = (ids, int(ids.max()) + 1 if ids.size else 0)
+        return self._blocks[key]
+
+    @property
+    def n_boot(self) -> int:
+        """Bootstrap replicates per interval (0: none)."""
+        return int(self.options.bootstrap)
 
     @property
     def binary(self) -> bool:
@@ -83,7 +104,13 @@ class Batch:
     codes: np.ndarray
     rows: slice
     windows_per_row: int = 1
+    row_blocks: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     _memo: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def blocks(self) -> np.ndarray:
+        """Bootstrap block of every window of the batch."""
+        return np.repeat(self.row_blocks, self.windows_per_row)
 
     def aligned(self) -> tuple[np.ndarray, np.ndarray]:
         """(predictions, truth) on the coverage side of the task conversion (see ``TargetAlignment``)."""

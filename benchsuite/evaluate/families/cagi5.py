@@ -8,11 +8,20 @@ effect, averaged over elements.
 
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
+
 from benchsuite.evaluate.families.base import Context, Family
 from benchsuite.evaluate.result import FamilyResult, NotApplicable
 from benchsuite.evaluate.sources import PredictorSource
+from benchsuite.evaluate.stats.bootstrap import BlockSums
 
 __all__ = ["Cagi5"]
+
+
+def _element_values(rows: list[dict[str, Any]], key: str) -> np.ndarray:
+    return np.array([np.nan if r.get(key) is None else float(r[key]) for r in rows], dtype=np.float64)
 
 
 class Cagi5(Family):
@@ -48,6 +57,8 @@ class Cagi5(Family):
         out = FamilyResult()
         out.put_scalar("cagi5.standard", res.standard)
         out.put_scalar("cagi5.robust", res.robust)
+        if ctx.n_boot:
+            self._intervals(out, list(res.per_element), ctx.n_boot)
         out.tables["cagi5"] = {
             "per_element": list(res.per_element),
             "n_scored": int(res.n_scored),
@@ -55,3 +66,12 @@ class Cagi5(Family):
             "convention": res.convention,
         }
         return out
+
+    @staticmethod
+    def _intervals(out: FamilyResult, rows: list[dict[str, Any]], n_boot: int) -> None:
+        """Intervals over elements: elements resampled with replacement, mean of their r."""
+        for key in ("standard", "robust"):
+            values = _element_values(rows, key)[:, None]
+            sums = BlockSums(values.shape[0], 1)
+            sums.update(values, np.arange(values.shape[0]))
+            out.put_interval(f"cagi5.{key}", sums.replicates(n_boot), units=f"{len(rows)} elements")

@@ -7,7 +7,9 @@ Streams the ``binary`` test split (chunks centred on merged peak summits; centra
 * ``peak.auroc`` / ``peak.aupr`` per label target: the sequence score (a binary model's logit;
   a quantitative model's mean predicted coverage over the window) against the chunk's label;
 * ``peak.pearson``: across chunks, the sequence score against the chunk's mean true coverage;
-* ``peak.pearson_perseq`` (quantitative): Pearson within each chunk, averaged.
+* ``peak.pearson_perseq`` (quantitative): Pearson within each chunk, averaged;
+* ``peak_genome.auroc`` / ``.aupr`` (:class:`GenomePeaks`): the same classification over every
+  whole-chromosome test tile (genome-wide peak detection).
 """
 
 from __future__ import annotations
@@ -18,21 +20,46 @@ import numpy as np
 
 from benchsuite.evaluate.conversion import sequence_scores
 from benchsuite.evaluate.families.base import Batch, Context, StreamingFamily, binary_reason
-from benchsuite.evaluate.families.perseq import SequenceMean
 from benchsuite.evaluate.result import FamilyResult, NotApplicable
 from benchsuite.evaluate.stats import (
     aupr_per_target,
     auroc_per_target,
-    pearson_per_target,
+    masked_rows,
     per_sequence_pearson_matrix,
     single_class_reasons,
 )
+from benchsuite.evaluate.stats.bootstrap import (
+    BlockMoments,
+    BlockSums,
+    bootstrap_weights,
+    weighted_aupr,
+    weighted_auroc,
+)
 
-__all__ = ["Peaks"]
+__all__ = ["GenomePeaks", "Peaks", "classification_intervals"]
+
+
+def classification_intervals(
+    out: FamilyResult,
+    prefix: str,
+    scores: np.ndarray,
+    labels: np.ndarray,
+    blocks: np.ndarray,
+    n_blocks: int,
+    n_boot: int,
+    units: str,
+) -> None:
+    """Bootstrap intervals of ``{prefix}.auroc`` / ``{prefix}.aupr`` (items resampled by block)."""
+    weights = bootstrap_weights(n_blocks, n_boot)[:, blocks]
+    t = scores.shape[1]
+    auroc = np.stack([weighted_auroc(scores[:, i], labels[:, i], weights) for i in range(t)], axis=1)
+    aupr = np.stack([weighted_aupr(scores[:, i], labels[:, i], weights) for i in range(t)], axis=1)
+    out.put_interval(f"{prefix}.auroc", auroc, units=units)
+    out.put_interval(f"{prefix}.aupr", aupr, units=units)
 
 
 class Peaks(StreamingFamily):
-    """``peak.*``."""
+    """``peak.*``, with block-bootstrap intervals (chunks resampled by genome block)."""
 
     key = "peak"
     split = "binary"
@@ -41,36 +68,90 @@ class Peaks(StreamingFamily):
         if split.labels is None:
             raise NotApplicable("the peak-centered test split has no labels (no peak files)")
         self.ctx, self.labels = ctx, np.asarray(split.labels)
+        self.blocks, self.n_blocks = ctx.row_blocks(split)
         self.label_scores: list[np.ndarray] = []
-        self.scores: list[np.ndarray] = []
-        self.mean_cov: list[np.ndarray] = []
-        self.within = SequenceMean(len(ctx.align.coverage_names))
+        self.across = BlockMoments()
+        self.within = BlockSums(self.n_blocks, len(ctx.align.coverage_names))
 
     def update(self, batch: Batch) -> None:
         kind = self.ctx.source.kind
         self.label_scores.append(self.ctx.align.label_scores(sequence_scores(batch.pred, kind)))
         pred, cov = batch.aligned()
-        self.scores.append(sequence_scores(pred, kind))
-        self.mean_cov.append(cov.mean(axis=2, dtype=np.float64))
+        scores, mean_cov = sequence_scores(pred, kind), cov.mean(axis=2, dtype=np.float64)
+        self.across.update_rows(*masked_rows(scores, mean_cov), batch.blocks, 1)
         if not self.ctx.binary:
-            self.within.update(per_sequence_pearson_matrix(*batch.own_bin()))
+            self.within.update(per_sequence_pearson_matrix(*batch.own_bin()), batch.blocks)
 
     def finish(self) -> FamilyResult:
-        out = FamilyResult()
-        names, label_names = self.ctx.align.coverage_names, self.ctx.align.label_targets
+        out, ctx = FamilyResult(), self.ctx
+        names, label_names = ctx.align.coverage_names, ctx.align.label_targets
         label_scores = np.concatenate(self.label_scores)
         out.put("peak.auroc", auroc_per_target(label_scores, self.labels), label_names)
         out.put("peak.aupr", aupr_per_target(label_scores, self.labels), label_names)
-        scores, mean_cov = np.concatenate(self.scores), np.concatenate(self.mean_cov)
-        out.put("peak.pearson", pearson_per_target(scores, mean_cov), names)
-        if self.ctx.binary:
+        out.put("peak.pearson", self.across.total(len(names)).pearson(), names)
+        if ctx.binary:
             out.skip("peak.pearson_perseq", binary_reason())
         else:
-            out.put("peak.pearson_perseq", self.within.compute(), names)
+            out.put("peak.pearson_perseq", self.within.mean(), names)
+        if ctx.n_boot:
+            units = f"{self.n_blocks} blocks of <= {ctx.block_bp:,} bp (peak-centred chunks)"
+            classification_intervals(
+                out, "peak", label_scores, self.labels, self.blocks, self.n_blocks, ctx.n_boot, units
+            )
+            reps = self.across.replicates(len(names), self.n_blocks, ctx.n_boot)
+            out.put_interval("peak.pearson", reps.pearson(), units=units)
+            if not ctx.binary:
+                out.put_interval("peak.pearson_perseq", self.within.replicates(ctx.n_boot), units=units)
         out.tables["peak"] = {
             "n_sequences": int(self.labels.shape[0]),
             "n_positive": dict(zip(label_names, (self.labels > 0).sum(axis=0).tolist(), strict=True)),
-            "score": "logit" if self.ctx.binary else "mean predicted coverage over the input window",
+            "score": "logit" if ctx.binary else "mean predicted coverage over the input window",
+            "undefined": single_class_reasons(self.labels, label_names),
+        }
+        return out
+
+
+class GenomePeaks(StreamingFamily):
+    """``peak_genome.auroc`` / ``.aupr``: peak detection over every whole-chromosome test tile.
+
+    Beside ``peak.*`` (peak-centred chunks: which cell types a peak belongs to), this asks the
+    genome-wide question of the paper's Supp. Table 2 / Fig. 4b (right): does the model rank the
+    tiles that hold a peak above the rest of the test chromosome? The score of a tile is the
+    logit (binary) or the mean predicted coverage over the tile (quantitative; a model whose
+    input is shorter than the tile is averaged over the tile's windows); its label is 1 when a
+    peak of the label target overlaps the tile.
+    """
+
+    key = "peak_genome"
+    split = "wholechrom"
+
+    def start(self, ctx: Context, split: Any) -> None:
+        if split.labels is None:
+            raise NotApplicable("the whole-chromosome tiles have no peak labels (no peak files)")
+        self.ctx, self.labels = ctx, np.asarray(split.labels)
+        self.blocks, self.n_blocks = ctx.row_blocks(split)
+        self.scores: list[np.ndarray] = []
+
+    def update(self, batch: Batch) -> None:
+        scores = self.ctx.align.label_scores(sequence_scores(batch.pred, self.ctx.source.kind))
+        k = batch.windows_per_row
+        self.scores.append(scores.reshape(-1, k, scores.shape[1]).mean(axis=1) if k > 1 else scores)
+
+    def finish(self) -> FamilyResult:
+        out, ctx = FamilyResult(), self.ctx
+        label_names = ctx.align.label_targets
+        scores = np.concatenate(self.scores)
+        out.put("peak_genome.auroc", auroc_per_target(scores, self.labels), label_names)
+        out.put("peak_genome.aupr", aupr_per_target(scores, self.labels), label_names)
+        if ctx.n_boot:
+            units = f"{self.n_blocks} blocks of <= {ctx.block_bp:,} bp of the test chromosomes"
+            classification_intervals(
+                out, "peak_genome", scores, self.labels, self.blocks, self.n_blocks, ctx.n_boot, units
+            )
+        out.tables["peak_genome"] = {
+            "n_tiles": int(self.labels.shape[0]),
+            "n_positive": dict(zip(label_names, (self.labels > 0).sum(axis=0).tolist(), strict=True)),
+            "score": "logit" if ctx.binary else "mean predicted coverage over the tile",
             "undefined": single_class_reasons(self.labels, label_names),
         }
         return out

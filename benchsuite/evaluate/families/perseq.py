@@ -5,7 +5,10 @@
   where it is defined (a constant prediction or truth is skipped, like ``nanmean``).
 * ``thresholded.pearson@{t}``: the same per-sequence Pearson over the whole-chromosome test
   tiles whose max true coverage (any target, base resolution) exceeds ``t`` (paper Fig. 2e,
-  the test-set selection analysis); it rides the whole-chromosome pass.
+  the test-set selection analysis); it rides the whole-chromosome pass. A threshold keeping
+  fewer than ``EvalOptions.thresholded_min_sequences`` (30) tiles is not applicable.
+
+Sums and counts are kept per bootstrap block, which gives the 95% intervals.
 
 Binary models predict one value per window, so neither applies to them.
 """
@@ -20,27 +23,9 @@ from benchsuite.evaluate.families.base import Batch, Context, StreamingFamily, b
 from benchsuite.evaluate.registry import threshold_metric_name
 from benchsuite.evaluate.result import FamilyResult, NotApplicable
 from benchsuite.evaluate.stats import per_sequence_pearson_matrix
+from benchsuite.evaluate.stats.bootstrap import BlockSums
 
-__all__ = ["PerSequence", "SequenceMean", "Thresholded"]
-
-
-class SequenceMean:
-    """Running mean over sequences of a per-(sequence, target) value, undefined values skipped."""
-
-    def __init__(self, num_targets: int) -> None:
-        self.total = np.zeros(num_targets)
-        self.count = np.zeros(num_targets, dtype=np.int64)
-
-    def update(self, r: np.ndarray, select: np.ndarray | None = None) -> None:
-        """Add ``(n, T)`` values; ``select`` (``(n,)`` bool) keeps only some sequences."""
-        ok = np.isfinite(r) if select is None else select[:, None] & np.isfinite(r)
-        self.total += np.where(ok, r, 0.0).sum(axis=0)
-        self.count += ok.sum(axis=0)
-
-    def compute(self) -> np.ndarray:
-        """Mean per target (NaN where no sequence was defined)."""
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(self.count > 0, self.total / np.maximum(self.count, 1), np.nan)
+__all__ = ["PerSequence", "Thresholded"]
 
 
 class PerSequence(StreamingFamily):
@@ -53,23 +38,31 @@ class PerSequence(StreamingFamily):
         if ctx.binary:
             raise NotApplicable(binary_reason())
         self.ctx, self.n_sequences = ctx, len(split)
-        self.mean = SequenceMean(len(ctx.align.coverage_names))
+        self.n_blocks = ctx.row_blocks(split)[1]
+        self.sums = BlockSums(self.n_blocks, len(ctx.align.coverage_names))
 
     def update(self, batch: Batch) -> None:
-        self.mean.update(per_sequence_pearson_matrix(*batch.own_bin()))
+        self.sums.update(per_sequence_pearson_matrix(*batch.own_bin()), batch.blocks)
 
     def finish(self) -> FamilyResult:
         out, names = FamilyResult(), self.ctx.align.coverage_names
-        out.put("perseq.pearson", self.mean.compute(), names)
+        out.put("perseq.pearson", self.sums.mean(), names)
+        if self.ctx.n_boot:
+            units = f"{self.n_blocks} blocks of <= {self.ctx.block_bp:,} bp (test chunks)"
+            out.put_interval("perseq.pearson", self.sums.replicates(self.ctx.n_boot), units=units)
         out.tables["perseq"] = {
             "n_sequences": self.n_sequences,
-            "n_defined": dict(zip(names, self.mean.count.tolist(), strict=True)),
+            "n_defined": dict(zip(names, self.sums.n_defined.tolist(), strict=True)),
         }
         return out
 
 
 class Thresholded(StreamingFamily):
-    """``thresholded.pearson@{t}`` for every threshold of ``EvalOptions.thresholds``."""
+    """``thresholded.pearson@{t}`` for every threshold of ``EvalOptions.thresholds``.
+
+    A threshold that keeps fewer than ``EvalOptions.thresholded_min_sequences`` tiles is not
+    applicable (a mean over a handful of sequences would rank models by noise).
+    """
 
     key = "thresholded"
     split = "wholechrom"
@@ -79,8 +72,9 @@ class Thresholded(StreamingFamily):
             raise NotApplicable(binary_reason())
         self.ctx = ctx
         self.thresholds = tuple(ctx.options.thresholds)
+        self.n_blocks = ctx.row_blocks(split)[1]
         t = len(ctx.align.coverage_names)
-        self.means = [SequenceMean(t) for _ in self.thresholds]
+        self.sums = [BlockSums(self.n_blocks, t) for _ in self.thresholds]
         self.n_sequences = np.zeros(len(self.thresholds), dtype=np.int64)
 
     def update(self, batch: Batch) -> None:
@@ -93,20 +87,31 @@ class Thresholded(StreamingFamily):
         for i, th in enumerate(self.thresholds):
             selected = peak > th
             self.n_sequences[i] += int(selected.sum())
-            self.means[i].update(r, selected)
+            self.sums[i].update(r, batch.blocks, selected)
 
     def finish(self) -> FamilyResult:
         out, names = FamilyResult(), self.ctx.align.coverage_names
-        for th, mean in zip(self.thresholds, self.means, strict=True):
-            out.put(threshold_metric_name(th), mean.compute(), names)
+        minimum = int(self.ctx.options.thresholded_min_sequences)
+        units = f"{self.n_blocks} blocks of <= {self.ctx.block_bp:,} bp of the test chromosomes"
+        for th, sums, n in zip(self.thresholds, self.sums, self.n_sequences, strict=True):
+            name = threshold_metric_name(th)
+            if n < minimum:
+                out.skip(
+                    name, f"only {int(n)} test tiles have a max coverage above {th:g} (fewer than {minimum})"
+                )
+                continue
+            out.put(name, sums.mean(), names)
+            if self.ctx.n_boot:
+                out.put_interval(name, sums.replicates(self.ctx.n_boot), units=units)
         out.tables["thresholded"] = {
             "selection": "whole-chromosome tiles whose max true coverage over targets and positions > t",
+            "min_sequences": minimum,
             "n_sequences": {
                 f"{th:g}": int(n) for th, n in zip(self.thresholds, self.n_sequences, strict=True)
             },
             "n_defined": {
-                f"{th:g}": dict(zip(names, m.count.tolist(), strict=True))
-                for th, m in zip(self.thresholds, self.means, strict=True)
+                f"{th:g}": dict(zip(names, m.n_defined.tolist(), strict=True))
+                for th, m in zip(self.thresholds, self.sums, strict=True)
             },
         }
         return out

@@ -4,9 +4,14 @@ Runs :func:`benchsuite.evaluate.robustness.robustness_evaluate` on the peak-hold
 the peak-centred test split: shifted, bin-aligned windows of each chunk are predicted and the
 per-position spread of the predictions over the centre region, relative to their mean, is
 averaged per target (lower is better; comparable only between models of equal bin size).
+Window offsets are multiples of the dataset's coarsest bin, so every model of a dataset sees
+the same windows and the same number of shifts. Per-chunk scores are resampled by genome block
+for the 95% interval.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -15,8 +20,19 @@ from benchsuite.evaluate.families.base import Context, Family
 from benchsuite.evaluate.result import FamilyResult, NotApplicable
 from benchsuite.evaluate.robustness import robustness_evaluate
 from benchsuite.evaluate.sources import get_test_split
+from benchsuite.evaluate.stats.bootstrap import BlockSums, block_ids
 
 __all__ = ["Robustness"]
+
+
+def _alignment_step(ctx: Context) -> int:
+    """Offsets step: the least common multiple of the dataset's coarsest bin and the model's bin.
+
+    Every model of a dataset is then scored on the same windows with the same number of shifts
+    (a plugin whose bin does not divide the coarsest bin gets the smallest step that both divide).
+    """
+    bins = [int(b) for b in ctx.cache.geometry.bin_sizes if ctx.source.input_length % int(b) == 0]
+    return math.lcm(max(bins, default=1), int(ctx.source.bin_size))
 
 
 class Robustness(Family):
@@ -44,6 +60,7 @@ class Robustness(Family):
         n_any = int((labels > 0).any(axis=1).sum())
         cap = options.robustness_max_sequences
         advance = ctx.progress.task(f"robustness ({src.name})", min(n_any, cap) if cap else n_any)
+        align = _alignment_step(ctx)
         try:
             res = robustness_evaluate(
                 src.predict_codes,
@@ -56,13 +73,21 @@ class Robustness(Family):
                 seed=options.seed,
                 batch_windows=max(options.batch_size, options.robustness_shifts),
                 progress=advance,
+                align=align,
             )
         except ConfigError as exc:
             raise NotApplicable(exc.message) from exc
         out = FamilyResult()
         out.put("robustness.variation", res.per_target, names)
+        if ctx.n_boot and res.chosen.size:
+            ids = block_ids(np.asarray(split.coords)[res.chosen], ctx.block_bp)
+            sums = BlockSums(int(ids.max()) + 1, len(names))
+            sums.update(res.chunk_scores, ids)
+            units = f"{sums.total.shape[0]} blocks of <= {ctx.block_bp:,} bp (scored peak chunks)"
+            out.put_interval("robustness.variation", sums.replicates(ctx.n_boot), units=units)
         out.tables["robustness"] = {
             "bin_size": res.bin_size,
+            "offset_step": align,
             "offsets": res.offsets,
             "centre_bins": res.centre_bins,
             "n_selected": res.n_selected,

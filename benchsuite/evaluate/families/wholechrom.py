@@ -5,8 +5,10 @@ chromosomes, excluded regions left out). Per target, every position is one pair:
 prediction at its own bin against the true coverage averaged into that bin
 (``wholechrom.*``), and both averaged into the common bin (``wholechrom_common.*``, paper
 Fig. 2c). A binary model's tile logit is its coverage (task conversion); its MSE and scaled
-metrics do not apply. Scaled metrics use the paper's global factor ``mean(true) / mean(pred)``
-per target ("Scaling predictions"). All values come from the moments kernel
+metrics do not apply. The scaled MSE uses the paper's global factor ``mean(true) / mean(pred)``
+per target ("Scaling predictions"; the scaled Pearson equals the raw one and is not reported).
+Moments are kept per bootstrap block (a stretch of a test chromosome), so the 95% intervals
+come from the same sufficient statistics as the values. All values come from the moments kernel
 (:mod:`benchsuite.evaluate.stats.moments`) except Spearman (:mod:`~.stats.ranks`).
 """
 
@@ -14,12 +16,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from benchsuite.evaluate.conversion import binary_as_coverage
 from benchsuite.evaluate.families.base import Batch, Context, StreamingFamily
 from benchsuite.evaluate.result import FamilyResult
-from benchsuite.evaluate.stats import StreamingPearson, StreamingSpearman, bin_average, masked_rows
+from benchsuite.evaluate.stats import StreamingSpearman, bin_average, masked_rows
+from benchsuite.evaluate.stats.bootstrap import BlockMoments
 
 __all__ = ["WholeChromosome", "common_bin_reason"]
 
@@ -43,7 +44,7 @@ def common_bin_reason(kind: str, length: int, bin_size: int, common: int) -> str
 
 
 class WholeChromosome(StreamingFamily):
-    """``wholechrom.*`` and ``wholechrom_common.*``."""
+    """``wholechrom.*`` and ``wholechrom_common.*``, with block-bootstrap intervals."""
 
     key = "wholechrom"
     also_skips = ("wholechrom_common",)
@@ -54,8 +55,9 @@ class WholeChromosome(StreamingFamily):
         src = ctx.source
         self.common = int(ctx.cache.geometry.common_bin)
         self.common_reason = common_bin_reason(src.kind, src.input_length, src.bin_size, self.common)
-        self.own = StreamingPearson()
-        self.at_common = StreamingPearson() if self.common_reason is None else None
+        self.own = BlockMoments()
+        self.at_common = BlockMoments() if self.common_reason is None else None
+        self.n_blocks = ctx.row_blocks(split)[1]
         self.spearman = None
         if ctx.options.spearman != "off":
             self.spearman = StreamingSpearman(ctx.options.spearman, tmp_dir=ctx.options.tmp_dir)
@@ -68,7 +70,7 @@ class WholeChromosome(StreamingFamily):
         x, y, mask = masked_rows(pred_own, true_own)
         if self.spearman is not None:
             self.spearman.update_rows(x, y, mask)  # copies: must run before the in-place moments
-        self.own.update_rows(x, y, mask)
+        self.own.update_rows(x, y, mask, batch.blocks, pred_own.shape[2])
         if self.at_common is not None:
             src, c = self.ctx.source, self.common
             true_c = bin_average(cov, c)
@@ -76,13 +78,13 @@ class WholeChromosome(StreamingFamily):
                 pred_c = binary_as_coverage(pred, src.input_length // c)
             else:
                 pred_c = bin_average(pred, c // src.bin_size)
-            self.at_common.update(pred_c, true_c)
+            self.at_common.update_rows(*masked_rows(pred_c, true_c), batch.blocks, true_c.shape[2])
 
     def finish(self) -> FamilyResult:
         out = FamilyResult()
         names = self.ctx.align.coverage_names
-        moments = self.own.moments
-        out.put("wholechrom.pearson", self.own.compute(), names)
+        moments = self.own.total(len(names))
+        out.put("wholechrom.pearson", moments.pearson(), names)
         if self.spearman is not None:
             out.put("wholechrom.spearman", self.spearman.compute(), names)
             out.tables["wholechrom_spearman"] = {
@@ -91,36 +93,49 @@ class WholeChromosome(StreamingFamily):
             }
         else:
             out.skip("wholechrom.spearman", "disabled by the spearman option")
-        n = moments.n if moments is not None else np.zeros(len(names))
         out.tables["wholechrom"] = {
             "n_windows": int(self.n_windows),
-            "n_positions": dict(zip(names, n.astype(int).tolist(), strict=True)),
+            "n_positions": dict(zip(names, moments.n.astype(int).tolist(), strict=True)),
             "bin_size": int(self.ctx.source.bin_size),
+            "n_blocks": int(self.n_blocks),
+            "block_bp": int(self.ctx.block_bp),
         }
+        reps = self.own.replicates(len(names), self.n_blocks, self.ctx.n_boot) if self.ctx.n_boot else None
+        units = f"{self.n_blocks} blocks of <= {self.ctx.block_bp:,} bp of the test chromosomes"
+        if reps is not None:
+            out.put_interval("wholechrom.pearson", reps.pearson(), units=units)
         if self.ctx.binary:
-            for name in ("wholechrom.mse", "wholechrom.pearson_scaled", "wholechrom.mse_scaled"):
+            for name in ("wholechrom.mse", "wholechrom.mse_scaled"):
                 out.skip(name, _NO_SCALE)
-        elif moments is not None:
+        else:
             factor = moments.scale_factor()
             out.tables["scale_factors"] = dict(zip(names, factor.tolist(), strict=True))
             out.put("wholechrom.mse", moments.mse(), names)
-            out.put("wholechrom.pearson_scaled", self.own.compute() * np.sign(factor), names)
             out.put("wholechrom.mse_scaled", moments.mse(factor), names)
-        self._finish_common(out, names)
+            if reps is not None:
+                out.put_interval("wholechrom.mse", reps.mse(), units=units)
+                out.put_interval("wholechrom.mse_scaled", reps.mse(reps.scale_factor()), units=units)
+        self._finish_common(out, names, units)
         return out
 
-    def _finish_common(self, out: FamilyResult, names: tuple[str, ...]) -> None:
+    def _finish_common(self, out: FamilyResult, names: tuple[str, ...], units: str) -> None:
         if self.common_reason is not None:
             out.skip("wholechrom_common", self.common_reason)
             return
         assert self.at_common is not None
-        out.put("wholechrom_common.pearson", self.at_common.compute(), names)
+        moments = self.at_common.total(len(names))
+        out.put("wholechrom_common.pearson", moments.pearson(), names)
         out.tables["wholechrom_common"] = {"common_bin": self.common}
-        moments = self.at_common.moments
+        reps = None
+        if self.ctx.n_boot:
+            reps = self.at_common.replicates(len(names), self.n_blocks, self.ctx.n_boot)
+            out.put_interval("wholechrom_common.pearson", reps.pearson(), units=units)
         if self.ctx.binary:
             out.skip("wholechrom_common.mse_scaled", _NO_SCALE)
-        elif moments is not None:
+        else:
             out.put("wholechrom_common.mse_scaled", moments.mse(moments.scale_factor()), names)
+            if reps is not None:
+                out.put_interval("wholechrom_common.mse_scaled", reps.mse(reps.scale_factor()), units=units)
 
     def close(self) -> None:
         spearman = getattr(self, "spearman", None)

@@ -108,7 +108,8 @@ def aupr_per_target(scores: np.ndarray, labels: np.ndarray) -> np.ndarray:
     Returns
     -------
     numpy.ndarray
-        ``(T,)``; NaN for a target without positives or without negatives.
+        ``(T,)``; 1.0 for a target with only positives (as scikit-learn), NaN for a target
+        without positives (scikit-learn's 0 there is an arbitrary convention).
     """
     scores, labels = _labels_scores(scores, labels)
     out = np.full(scores.shape[1], np.nan)
@@ -116,7 +117,10 @@ def aupr_per_target(scores: np.ndarray, labels: np.ndarray) -> np.ndarray:
         ok = np.isfinite(scores[:, t])
         s, y = scores[ok, t], (labels[ok, t] > 0)
         n_pos = int(y.sum())
-        if n_pos == 0 or n_pos == y.size:
+        if n_pos == 0:
+            continue  # undefined (scikit-learn returns 0 with a warning)
+        if n_pos == y.size:
+            out[t] = 1.0  # every threshold has precision 1, as in scikit-learn
             continue
         order = np.argsort(-s, kind="stable")
         s_sorted, y_sorted = s[order], y[order]

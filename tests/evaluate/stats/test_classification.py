@@ -37,7 +37,9 @@ def test_single_class_targets_are_nan_with_reason():
     labels[:4, 1] = 1
     labels[:, 2] = 1
     assert np.isnan(auroc_per_target(scores, labels)[[0, 2]]).all()
-    assert np.isnan(aupr_per_target(scores, labels)[[0, 2]]).all()
+    assert np.isnan(aupr_per_target(scores, labels)[0])
+    # only positives: every threshold has precision 1, so AP = 1, as scikit-learn computes it
+    assert aupr_per_target(scores, labels)[2] == average_precision_score(labels[:, 2], scores[:, 2]) == 1.0
     assert np.isfinite(auroc_per_target(scores, labels)[1])
     reasons = single_class_reasons(labels, ["a", "b", "c"])
     assert set(reasons) == {"a", "c"}
