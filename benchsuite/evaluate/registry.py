@@ -251,6 +251,17 @@ METRICS: tuple[MetricSpec, ...] = (
         headline=True,
         board=True,
     ),
+    MetricSpec(
+        "motifs.decoy_match_rate",
+        "motifs",
+        "Fraction of first-layer filters whose best match (Tomtom, BH q < 0.05) is one of the "
+        "JASPAR-like decoy motifs of a simulated bundle's database (chance matches; simulated "
+        "bundles only).",
+        "fraction of filters",
+        "first layer",
+        higher_is_better=False,
+        board=True,
+    ),
 )
 
 _BY_NAME = {m.name: m for m in METRICS}

@@ -8,7 +8,7 @@ A bundle is a folder readable by the same loaders as real data::
     tracks/<celltype>.rep2.bw     replicate 2 (the experimental ceiling)
     peaks/<celltype>.narrowPeak   peaks called from replicate 1
     excluded.bed                  N runs (unmappable gaps)
-    motifs.meme                   the planted motifs
+    motifs.meme                   the planted motifs, then the decoys (decoys.py)
     variants/elements.fa(.fai)    CAGI5-like element windows
     variants/variants.tsv         their saturation mutagenesis (CAGI5 columns)
     truth.json                    grammar, oracle parameters, planted elements and motif
@@ -42,8 +42,9 @@ from benchsuite.io.atomic import atomic_directory, atomic_write
 from benchsuite.io.bed import Intervals, write_bed, write_narrowpeak
 from benchsuite.io.bigwig import write_bigwig
 from benchsuite.io.fasta import write_fasta
-from benchsuite.io.meme import Motif, write_meme
+from benchsuite.io.meme import Motif
 
+from .decoys import write_motif_database
 from .genome import SimGenome, make_genome
 from .grammar import make_grammar
 from .oracle import Oracle, SparseChannels, make_oracle_params
@@ -66,6 +67,7 @@ _HIT_MIN_STRENGTH = 0.5
 
 # independent random streams: (seed, stream, ...) -> numpy generator
 _GRAMMAR, _ORACLE, _GENOME, _BIO, _REP, _VARIANTS = range(1, 7)
+_DECOYS = 7
 
 
 def _rng(seed: int, *keys: int) -> np.random.Generator:
@@ -237,15 +239,14 @@ def simulate_bundle(
                 name=np.array(["gap"] * len(genome.gaps), dtype=str),
             ),
         )
-        write_meme(
-            tmp / "motifs.meme",
-            [Motif(m.name, m.ppm, alt_name=m.description.replace(" ", "_")) for m in grammar.motifs],
-        )
+        planted = [Motif(m.name, m.ppm, alt_name=m.description.replace(" ", "_")) for m in grammar.motifs]
+        decoys = write_motif_database(tmp / "motifs.meme", planted, _rng(seed, _DECOYS))
         variants = make_variant_set(oracle, genome, prof, _rng(seed, _VARIANTS))
         write_variant_set(tmp / "variants", variants)
         bar.step("variants")
         # ---- truth, fingerprint, manifest
         truth = _truth(prof, seed, oracle, noise, genome, channels, results, variants)
+        truth["decoys"] = decoys.to_truth()
         with atomic_write(tmp / "truth.json", "w", newline="\n") as handle:
             handle.write(_columns_json(truth))
         fingerprint = bundle_fingerprint(tmp)

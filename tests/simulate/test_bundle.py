@@ -100,7 +100,7 @@ def test_every_file_opens_and_chromosomes_match(smoke_bundle: Path, smoke_truth:
         assert np.all(iv.signal > 1.0) and np.all(iv.qvalue >= 2.0)  # q < 0.01
     excluded = read_bed(smoke_bundle / "excluded.bed", chrom_sizes=sizes)
     assert len(excluded) > 0
-    motifs = read_meme(smoke_bundle / "motifs.meme")
+    motifs = [m for m in read_meme(smoke_bundle / "motifs.meme") if m.alt_name != "decoy"]  # planted
     names = [m.name for m in motifs]
     assert names == [m["name"] for m in smoke_truth["grammar"]["motifs"]]
     assert "CGACCGAACTCC" in names and "AP1" in names and len(names) >= 8

@@ -3,8 +3,9 @@
 Runs :func:`benchsuite.evaluate.motifs.motif_recovery` on the central windows of the
 coverage-threshold test chunks. The motif-database rules live here:
 :func:`motif_exclusions` (the manifest's ``motif_exclude``, or for JASPAR the paper's two
-exclusions plus every low-information matrix) and the planted motifs of a simulated bundle
-as the ground truth of ``motifs.recovery_rate``.
+exclusions plus every low-information matrix), the planted motifs of a simulated bundle as the
+ground truth of ``motifs.recovery_rate`` and its decoys (:func:`decoy_motifs`) for
+``motifs.decoy_match_rate``.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from benchsuite.evaluate.result import FamilyResult, NotApplicable
 from benchsuite.evaluate.sources import central_offset, get_test_split
 from benchsuite.evaluate.types import ManifestLike
 
-__all__ = ["Motifs", "ground_truth_motifs", "mean_information_content", "motif_exclusions"]
+__all__ = ["Motifs", "decoy_motifs", "ground_truth_motifs", "mean_information_content", "motif_exclusions"]
 
 _JASPAR_MATRIX = re.compile(r"^MA\d{4}\.\d+$")
 
@@ -59,13 +60,41 @@ def motif_exclusions(manifest: ManifestLike) -> tuple[str, ...]:
     return tuple(dict.fromkeys([*JASPAR_DEFAULT_EXCLUDE, *low]))
 
 
-def ground_truth_motifs(manifest: ManifestLike) -> list[str] | None:
-    """All motifs of the planted MEME file of a simulated bundle (None for real data)."""
+def _simulated_database(manifest: ManifestLike) -> list[Any] | None:
+    """The motifs of a simulated bundle's MEME file (None for real data)."""
     if manifest.simulator is None or manifest.motifs is None:
         return None
     from benchsuite.io.meme import read_meme
 
-    return [m.name for m in read_meme(manifest.motifs)]
+    return read_meme(manifest.motifs)
+
+
+def ground_truth_motifs(manifest: ManifestLike) -> list[str] | None:
+    """The planted motifs of a simulated bundle: its MEME file less the decoys (None for real data)."""
+    from benchsuite.simulate.decoys import is_decoy
+
+    motifs = _simulated_database(manifest)
+    return None if motifs is None else [m.name for m in motifs if not is_decoy(m)]
+
+
+def decoy_motifs(manifest: ManifestLike) -> tuple[list[str] | None, str]:
+    """The decoy motifs of the bundle's database, or None and why there are none.
+
+    Decoys are the motifs named ``DECOY_*`` (alternative name ``decoy``) that the simulator
+    adds to a bundle's planted motifs (:mod:`benchsuite.simulate.decoys`).
+    """
+    from benchsuite.simulate.decoys import is_decoy
+
+    motifs = _simulated_database(manifest)
+    if motifs is None:
+        return None, "real data has no decoy motifs: the decoy match rate needs a simulated bundle's decoys"
+    decoys = [m.name for m in motifs if is_decoy(m)]
+    if not decoys:
+        return None, (
+            "the bundle's motif database has no decoy motifs (simulated before decoys were added; "
+            "simulate the bundle again)"
+        )
+    return decoys, ""
 
 
 @contextlib.contextmanager
@@ -89,7 +118,7 @@ def _torch_threads_kept() -> Iterator[None]:
 
 
 class Motifs(Family):
-    """``motifs.hit_ratio``, ``motifs.mean_best_q`` and ``motifs.recovery_rate``."""
+    """``motifs.hit_ratio``, ``motifs.mean_best_q``, ``motifs.recovery_rate``, ``motifs.decoy_match_rate``."""
 
     key = "motifs"
     roles = frozenset({"predictor"})
@@ -111,7 +140,10 @@ class Motifs(Family):
         width = split.seq.shape[1]
         length = min(ctx.source.input_length, width)
         off = central_offset(width, length)
+        decoys, no_decoys = decoy_motifs(ctx.manifest)
         kwargs: dict[str, Any] = {"ground_truth": ground_truth_motifs(ctx.manifest)}
+        if decoys is not None:
+            kwargs["decoys"] = decoys
         excluded = motif_exclusions(ctx.manifest)
         if excluded:
             kwargs["exclude_motifs"] = excluded
@@ -134,11 +166,16 @@ class Motifs(Family):
             )
         else:
             out.put_scalar("motifs.recovery_rate", res.recovery_rate)
+        if decoys is None or res.decoy_match_rate is None:
+            out.skip("motifs.decoy_match_rate", no_decoys or "no decoy match rate was computed")
+        else:
+            out.put_scalar("motifs.decoy_match_rate", res.decoy_match_rate)
         out.tables["motifs"] = {
             "matches": list(res.matches),
             "recovered": list(res.recovered),
             "n_filters": res.n_filters,
             "excluded": list(excluded),
+            "n_decoys": len(decoys or ()),
         }
         if res.figure:
             out.figures["motifs.logos"] = str(res.figure)

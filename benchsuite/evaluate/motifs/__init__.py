@@ -25,7 +25,9 @@
 
 4. **Metrics.** ``hit_ratio``: fraction of filters with at least one match; ``mean_best_q``:
    mean over all filters of their smallest q-value; ``recovery_rate`` (beyond the paper, with a
-   ground truth): fraction of the ground-truth motifs matched by at least one filter.
+   ground truth): fraction of the ground-truth motifs matched by at least one filter;
+   ``decoy_match_rate`` (beyond the paper, with named decoys such as a simulated bundle's
+   ``DECOY_*`` motifs): fraction of filters whose best match at q < ``q_threshold`` is a decoy.
 
 Motifs can be excluded from the database (the paper excluded JASPAR MA1929.1 and MA0615.1,
 which attract low-information filters): an entry of ``exclude_motifs`` removes motifs whose

@@ -32,7 +32,8 @@ class MotifResult:
     Attributes
     ----------
     hit_ratio:
-        Fraction of filters matching at least one database motif at q < ``q_threshold``.
+        Fraction of filters matching at least one database motif (decoys included) at
+        q < ``q_threshold``.
     mean_best_q:
         Mean over filters of their smallest q-value (1.0 for filters without sites).
     recovery_rate:
@@ -42,12 +43,15 @@ class MotifResult:
         Number of first-layer filters.
     matches:
         Per filter: ``filter`` (index), ``best_motif`` (database name, None without sites),
-        ``best_q``, ``best_p``, ``n_matches`` (motifs at q < threshold) and ``n_sites``
-        (windows that built its PPM).
+        ``best_q``, ``best_p``, ``n_matches`` (motifs at q < threshold), ``n_sites`` (windows
+        that built its PPM) and ``decoy`` (whether its best match at q < threshold is a decoy).
     recovered:
         Ground-truth motif names matched by at least one filter (empty without ground truth).
     figure:
         Path of the logo PNG when ``out_dir`` was given, else None.
+    decoy_match_rate:
+        Fraction of filters whose best match at q < ``q_threshold`` is a decoy motif (None
+        when no decoys were named).
     """
 
     hit_ratio: float
@@ -57,10 +61,92 @@ class MotifResult:
     matches: list[dict[str, Any]] = field(default_factory=list)
     recovered: list[str] = field(default_factory=list)
     figure: str | None = None
+    decoy_match_rate: float | None = None
 
 
 def _motif_label(motif: Motif) -> str:
     return f"{motif.name} {motif.alt_name}".strip()
+
+
+def _names_in(motif: Motif, names: set[str]) -> bool:
+    return motif.name in names or bool(motif.alt_name and motif.alt_name in names)
+
+
+def _load_database(path: Path, exclude_motifs: Sequence[str]) -> list[Motif]:
+    if not path.is_file():
+        raise InputFileError("motif database not found", source=path, hint="give a MEME file")
+    motifs, removed = select_motifs(read_meme(path), exclude_motifs)
+    if removed:
+        logger.info("motif database: excluded %s", ", ".join(removed))
+    if not motifs:
+        raise InputFileError(
+            "the motif database has no motifs left to compare",
+            source=path,
+            hint="give a MEME file with motifs (check exclude_motifs)",
+        )
+    return motifs
+
+
+def _compare(filt: FilterPPMs, motifs: Sequence[Motif]) -> tuple[np.ndarray, np.ndarray]:
+    """Tomtom p-values and per-filter BH q-values ``(F, M)``; filters without sites get 1."""
+    active = np.flatnonzero(filt.n_sites > 0)
+    p = np.ones((len(filt.n_sites), len(motifs)))
+    if active.size:
+        p[active] = tomtom_pvalues([filt.ppms[i] for i in active], motifs)
+    q = bh_qvalues(p, axis=1)
+    q[filt.n_sites == 0] = 1.0
+    return p, q
+
+
+def _match_table(
+    filt: FilterPPMs,
+    motifs: Sequence[Motif],
+    p: np.ndarray,
+    q: np.ndarray,
+    q_threshold: float,
+    decoys: set[str],
+) -> list[dict[str, Any]]:
+    """One row per filter: its best match (smallest q, ties by the smaller p) and match count."""
+    significant = q < q_threshold
+    matches: list[dict[str, Any]] = []
+    for f in range(len(filt.n_sites)):
+        best_motif, best_q, best_p, decoy = None, 1.0, 1.0, False
+        if filt.n_sites[f] > 0:
+            best = int(np.lexsort((p[f], q[f]))[0])
+            best_motif, best_q, best_p = motifs[best].name, float(q[f, best]), float(p[f, best])
+            decoy = bool(significant[f, best]) and _names_in(motifs[best], decoys)
+        matches.append(
+            {
+                "filter": f,
+                "best_motif": best_motif,
+                "best_q": best_q,
+                "best_p": best_p,
+                "n_matches": int(significant[f].sum()),
+                "n_sites": int(filt.n_sites[f]),
+                "decoy": decoy,
+            }
+        )
+    return matches
+
+
+def _recovered(
+    motifs: Sequence[Motif], significant: np.ndarray, ground_truth: Sequence[str], database: Path
+) -> tuple[list[str], float | None]:
+    """Ground-truth motifs matched by at least one filter, and their fraction."""
+    matched_any = np.asarray(significant.any(axis=0))
+    truth = list(dict.fromkeys(ground_truth))
+    recovered: list[str] = []
+    for name in truth:
+        idx = [i for i, m in enumerate(motifs) if name in (m.name, m.alt_name)]
+        if not idx:
+            logger.warning(
+                "ground-truth motif %s is not in %s (or was excluded); counted as not recovered",
+                name,
+                database,
+            )
+        elif matched_any[idx].any():
+            recovered.append(name)
+    return recovered, (len(recovered) / len(truth) if truth else None)
 
 
 def motif_recovery(
@@ -70,12 +156,13 @@ def motif_recovery(
     database_meme_path: str | Path,
     *,
     ground_truth: Sequence[str] | None = None,
+    decoys: Sequence[str] | None = None,
     q_threshold: float = 0.05,
     out_dir: str | Path | None = None,
     max_sequences: int | None = 2000,
     exclude_motifs: Sequence[str] = (),
 ) -> MotifResult:
-    """Match first-layer filters to a motif database (hit ratio, mean best q, recovery).
+    """Match first-layer filters to a motif database (hit ratio, mean best q, recovery, decoys).
 
     Parameters
     ----------
@@ -87,9 +174,11 @@ def motif_recovery(
     sequences_codes:
         ``(N, L)`` uint8 base codes (test sequences) used for the alignment.
     database_meme_path:
-        MEME file of the motif database (JASPAR, or a simulated bundle's planted motifs).
+        MEME file of the motif database (JASPAR, or a simulated bundle's motifs and decoys).
     ground_truth:
         Names (or alternative names) of the motifs that should be recovered.
+    decoys:
+        Names (or alternative names) of the decoy motifs (None: no decoy match rate).
     q_threshold:
         A filter matches a motif when its q-value is below this.
     out_dir:
@@ -113,89 +202,32 @@ def motif_recovery(
     """
     layer = locate_first_layer(model, first_layer)
     database_path = Path(database_meme_path)
-    if not database_path.is_file():
-        raise InputFileError("motif database not found", source=database_path, hint="give a MEME file")
-    motifs, removed = select_motifs(read_meme(database_path), exclude_motifs)
-    if removed:
-        logger.info("motif database: excluded %s", ", ".join(removed))
-    if not motifs:
-        raise InputFileError(
-            "the motif database has no motifs left to compare",
-            source=database_path,
-            hint="give a MEME file with motifs (check exclude_motifs)",
-        )
+    motifs = _load_database(database_path, exclude_motifs)
     codes = _subsample(np.asarray(sequences_codes, dtype=np.uint8), max_sequences)
     t0 = time.perf_counter()
     filt = activation_ppms(model, first_layer, codes, layer=layer)
-    t1 = time.perf_counter()
-    active = np.flatnonzero(filt.n_sites > 0)
-    p = np.ones((layer.n_filters, len(motifs)))
-    if active.size:
-        p[active] = tomtom_pvalues([filt.ppms[i] for i in active], motifs)
-    q = bh_qvalues(p, axis=1)
-    q[filt.n_sites == 0] = 1.0
-    t2 = time.perf_counter()
-    logger.info(
-        "motifs: %d filters (%d with sites) from %d sequences in %.1f s; tomtom vs %d motifs in %.1f s",
-        layer.n_filters,
-        active.size,
-        len(codes),
-        t1 - t0,
-        len(motifs),
-        t2 - t1,
-    )
-
-    significant = q < q_threshold
-    matches: list[dict[str, Any]] = []
-    for f in range(layer.n_filters):
-        if filt.n_sites[f] == 0:
-            best_motif, best_q, best_p = None, 1.0, 1.0
-        else:
-            # smallest q, ties broken by the smaller p-value
-            best = int(np.lexsort((p[f], q[f]))[0])
-            best_motif, best_q, best_p = motifs[best].name, float(q[f, best]), float(p[f, best])
-        matches.append(
-            {
-                "filter": f,
-                "best_motif": best_motif,
-                "best_q": best_q,
-                "best_p": best_p,
-                "n_matches": int(significant[f].sum()),
-                "n_sites": int(filt.n_sites[f]),
-            }
-        )
-    hits = np.array([m["n_matches"] > 0 for m in matches])
-    best_qs = np.array([m["best_q"] for m in matches])
-
-    recovery_rate: float | None = None
+    n_active = int((filt.n_sites > 0).sum())
+    logger.info("motifs: %d filters (%d with sites) from %d sequences", layer.n_filters, n_active, len(codes))
+    p, q = _compare(filt, motifs)
+    logger.info("motifs: alignment and tomtom vs %d motifs in %.1f s", len(motifs), time.perf_counter() - t0)
+    matches = _match_table(filt, motifs, p, q, q_threshold, set(decoys or ()))
     recovered: list[str] = []
+    recovery_rate: float | None = None
     if ground_truth is not None:
-        matched_any = np.asarray(significant.any(axis=0))
-        truth = list(dict.fromkeys(ground_truth))
-        for name in truth:
-            idx = [i for i, m in enumerate(motifs) if name in (m.name, m.alt_name)]
-            if not idx:
-                logger.warning(
-                    "ground-truth motif %s is not in %s (or was excluded); counted as not recovered",
-                    name,
-                    database_path,
-                )
-            elif matched_any[idx].any():
-                recovered.append(name)
-        recovery_rate = len(recovered) / len(truth) if truth else None
-
-    figure = None
-    if out_dir is not None:
-        figure = str(_write_outputs(Path(out_dir), filt, matches, motifs, q_threshold))
-
+        recovered, recovery_rate = _recovered(motifs, q < q_threshold, ground_truth, database_path)
+    figure = (
+        None if out_dir is None else str(_write_outputs(Path(out_dir), filt, matches, motifs, q_threshold))
+    )
+    n = max(len(matches), 1)
     return MotifResult(
-        hit_ratio=float(hits.mean()) if len(hits) else 0.0,
-        mean_best_q=float(best_qs.mean()) if len(best_qs) else 1.0,
+        hit_ratio=sum(m["n_matches"] > 0 for m in matches) / n,
+        mean_best_q=float(np.mean([m["best_q"] for m in matches])) if matches else 1.0,
         recovery_rate=recovery_rate,
         n_filters=layer.n_filters,
         matches=matches,
         recovered=recovered,
         figure=figure,
+        decoy_match_rate=None if decoys is None else sum(m["decoy"] for m in matches) / n,
     )
 
 
