@@ -1,23 +1,28 @@
 """A CAGI5-like saturation mutagenesis set on held-out simulated elements.
 
 Mirrors the layout of the real CAGI5 files (``../shared/data/cagi5``): ``elements.fa`` holds
-one window of ``input_length`` bp centred on each element (header
-``>NAME chrom:start-end sim``, 0-based half-open window coordinates), and ``variants.tsv``
-every single-nucleotide substitution (all three alternatives per position) of a central
-region of ~100-300 bp, with the same columns as the real table::
+one window of ``input_length`` (L) bp centred on each element (header
+``>NAME chrom:start-end sim``, 0-based half-open window coordinates in the bundle's
+``genome.fa``), and ``variants.tsv`` every single-nucleotide substitution (all three
+alternatives per position) of a central region of ~100-300 bp (at most L/2), with the same
+columns as the real table::
 
     element split chrom_hg19 pos_hg19 ref alt value confidence window_offset
 
 (``chrom_hg19``/``pos_hg19`` hold the simulated chromosome and 1-based position; the column
 names are kept so that the same loader reads both.)
 
-The elements are planted elements of the test chromosome ``chr8`` (never trained on). The
-*measured* value of a variant is the oracle effect under the paper's standard protocol
-(coverage summed over the central half of the window per target, averaged over targets,
-``log2(alt / ref)``), times a per-element assay scale, plus Gaussian assay noise; the
-confidence (0-1) is the posterior probability that the variant has an effect given
-``|value| / noise``. As in CAGI5, about a quarter of the positions (in short contiguous
-blocks) form the ``release_train`` split and the rest ``challenge_test``.
+The elements are planted elements of the test chromosome ``chr8`` (never trained on) whose
+window has :func:`context_margin` (``L // 4``) bases of N-free genome on each side, so the
+harness's robust windows (the element window shifted by up to ``L // 4``, flanks read from
+the bundle genome) hold no N. The *measured* value of a variant is the oracle effect under
+the harness's standard protocol on exactly the harness's standard window: the element
+window (the central L bases of itself) with the allele substituted, coverage summed over its
+central half ``[L//4, L//4 + L//2)`` per target (the harness averages: the same ratio),
+averaged over targets, ``log2(alt / ref)``; times a per-element assay scale, plus Gaussian
+assay noise. The confidence (0-1) is the posterior probability that the variant has an
+effect given ``|value| / noise``. As in CAGI5, about a quarter of the positions (in short
+contiguous blocks) form the ``release_train`` split and the rest ``challenge_test``.
 """
 
 from __future__ import annotations
@@ -35,7 +40,14 @@ from .genome import SimGenome
 from .oracle import Oracle
 from .profiles import SimProfile
 
-__all__ = ["VARIANT_COLUMNS", "VariantSet", "make_variant_set", "standard_effect", "write_variant_set"]
+__all__ = [
+    "VARIANT_COLUMNS",
+    "VariantSet",
+    "context_margin",
+    "make_variant_set",
+    "standard_effect",
+    "write_variant_set",
+]
 
 #: the columns of the real CAGI5 table, in order
 VARIANT_COLUMNS = (
@@ -60,8 +72,9 @@ class VariantSet:
     Attributes
     ----------
     elements:
-        One dict per element: ``name, element_id, kind, chrom, start, end, sequence (codes),
-        mut_start, mut_end (window offsets), noise_sd, assay_scale``.
+        One dict per element: ``name, element_id, kind, chrom, start, end, context_start,
+        context_end`` (the N-free genome around the window), ``sequence (codes), mut_start,
+        mut_end (window offsets), noise_sd, assay_scale``.
     table:
         Column name -> list, in :data:`VARIANT_COLUMNS` order plus ``oracle_effect``.
     """
@@ -73,7 +86,7 @@ class VariantSet:
 def standard_effect(
     oracle: Oracle, ref: np.ndarray, alts: np.ndarray, *, batch_size: int = 256
 ) -> np.ndarray:
-    """Oracle variant effects under the paper's standard protocol.
+    """Oracle variant effects under the harness's standard protocol (the paper's, on the central half).
 
     Parameters
     ----------
@@ -104,6 +117,66 @@ def standard_effect(
     return np.log2(score(alts) / ref_score)
 
 
+def context_margin(input_length: int) -> int:
+    """Bases of N-free genome kept on each side of an element window: the robust shift range ``L // 4``."""
+    return int(input_length) // 4
+
+
+def _candidate_windows(
+    genome: SimGenome, chrom: str, input_length: int, profile: SimProfile
+) -> tuple[np.ndarray, list[int], list[int]]:
+    """Element-centred windows of ``chrom``'s planted elements whose genome context is N-free.
+
+    Returns the ``(n, L)`` windows, the element indices and the window starts.
+    """
+    L, margin = input_length, context_margin(input_length)
+    seq = genome.sequences[chrom]
+    els = genome.elements
+    windows, idxs, starts = [], [], []
+    for i, c in enumerate(els["chrom"]):
+        if c != chrom:
+            continue
+        start = (els["start"][i] + els["end"][i]) // 2 - L // 2
+        lo, hi = start - margin, start + L + margin
+        if lo < 0 or hi > seq.shape[0] or np.any(seq[lo:hi] >= 4):
+            continue
+        windows.append(seq[start : start + L])
+        idxs.append(i)
+        starts.append(int(start))
+    if not windows:
+        raise ConfigError(
+            f"no planted element on {chrom} has a {L}-bp window with {margin} bp of genome on each side "
+            "without N",
+            source=f"profile {profile.name!r}",
+            hint=f"make {chrom} longer or the input length shorter",
+        )
+    return np.stack(windows), idxs, starts
+
+
+def _assay(effect: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """Measured values and confidences of one element: per-element scale, Gaussian assay noise."""
+    scale = rng.uniform(0.8, 1.5)
+    noise_sd = float(np.std(effect) * scale * rng.uniform(0.45, 0.8) + 0.004)
+    value = scale * effect + rng.normal(0.0, noise_sd, size=effect.shape[0])
+    z2 = (value / noise_sd) ** 2
+    tau2 = _EFFECT_SCALE**2
+    log_lr = -0.5 * np.log1p(tau2) + 0.5 * z2 * tau2 / (1.0 + tau2)
+    prior_odds = _PRIOR_EFFECT / (1.0 - _PRIOR_EFFECT)
+    confidence = 1.0 / (1.0 + np.exp(-(np.log(prior_odds) + np.clip(log_lr, -50, 50))))
+    return value, confidence, noise_sd, float(scale)
+
+
+def _saturation(ref: np.ndarray, mut_start: int, mut_len: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every substitution of ``ref[mut_start : mut_start + mut_len]``: offsets, alt codes, windows."""
+    offsets = np.arange(mut_start, mut_start + mut_len)
+    alt_codes = np.array([[b for b in range(4) if b != ref[o]] for o in offsets])  # (P, 3)
+    off = np.repeat(offsets, 3)
+    alt = alt_codes.reshape(-1).astype(np.uint8)
+    alts = np.repeat(ref[None], off.shape[0], axis=0)
+    alts[np.arange(off.shape[0]), off] = alt
+    return off, alt, alts
+
+
 def make_variant_set(
     oracle: Oracle, genome: SimGenome, profile: SimProfile, rng: np.random.Generator, *, chrom: str = "chr8"
 ) -> VariantSet:
@@ -127,25 +200,8 @@ def make_variant_set(
     VariantSet
     """
     L = profile.input_length
-    seq = genome.sequences[chrom]
-    n = seq.shape[0]
     els = genome.elements
-    cand = [i for i, c in enumerate(els["chrom"]) if c == chrom]
-    windows, scores, idxs = [], [], []
-    for i in cand:
-        centre = (els["start"][i] + els["end"][i]) // 2
-        start = centre - L // 2
-        if start < 0 or start + L > n or np.any(seq[start : start + L] >= 4):
-            continue
-        windows.append(seq[start : start + L])
-        idxs.append(i)
-    if not windows:
-        raise ConfigError(
-            f"no planted element on {chrom} has a complete {L}-bp window without N",
-            source=f"profile {profile.name!r}",
-            hint=f"make {chrom} longer or the input length shorter",
-        )
-    win = np.stack(windows)
+    win, idxs, starts = _candidate_windows(genome, chrom, L, profile)
     cov = oracle.predict_codes(win)
     scores = cov[:, :, L // 4 : L // 4 + L // 2].sum(axis=2).mean(axis=1)
     k = min(profile.n_variant_elements, len(idxs))
@@ -154,27 +210,15 @@ def make_variant_set(
     chosen = np.sort(rng.choice(order, size=k, replace=False))
     elements: list[dict] = []
     cols: dict[str, list] = {c: [] for c in (*VARIANT_COLUMNS, "oracle_effect")}
+    margin = context_margin(L)
     for j, w in enumerate(chosen):
-        i = idxs[int(w)]
-        ref = win[int(w)]
-        start = (els["start"][i] + els["end"][i]) // 2 - L // 2
-        mut_len = int(round(profile.mutagenesis_length * rng.uniform(0.6, 1.0)))
+        i, ref, start = idxs[int(w)], win[int(w)], starts[int(w)]
+        # the mutated region stays inside the scored central half: no window is moved
+        mut_len = min(int(round(profile.mutagenesis_length * rng.uniform(0.6, 1.0))), L // 2)
         mut_start = L // 2 - mut_len // 2
-        offsets = np.arange(mut_start, mut_start + mut_len)
-        alt_codes = np.array([[b for b in range(4) if b != ref[o]] for o in offsets])  # (P, 3)
-        off = np.repeat(offsets, 3)
-        alt = alt_codes.reshape(-1).astype(np.uint8)
-        alts = np.repeat(ref[None], off.shape[0], axis=0)
-        alts[np.arange(off.shape[0]), off] = alt
+        off, alt, alts = _saturation(ref, mut_start, mut_len)
         effect = standard_effect(oracle, ref, alts)
-        scale = rng.uniform(0.8, 1.5)
-        noise_sd = float(np.std(effect) * scale * rng.uniform(0.45, 0.8) + 0.004)
-        value = scale * effect + rng.normal(0.0, noise_sd, size=effect.shape[0])
-        z2 = (value / noise_sd) ** 2
-        tau2 = _EFFECT_SCALE**2
-        log_lr = -0.5 * np.log1p(tau2) + 0.5 * z2 * tau2 / (1.0 + tau2)
-        prior_odds = _PRIOR_EFFECT / (1.0 - _PRIOR_EFFECT)
-        confidence = 1.0 / (1.0 + np.exp(-(np.log(prior_odds) + np.clip(log_lr, -50, 50))))
+        value, confidence, noise_sd, scale = _assay(effect, rng)
         # CAGI5-style split: short contiguous blocks of positions go to release_train
         block_len = rng.integers(6, 17, size=mut_len)
         block_id = np.repeat(np.arange(mut_len), block_len)[:mut_len]
@@ -201,11 +245,13 @@ def make_variant_set(
                 "chrom": chrom,
                 "start": int(start),
                 "end": int(start + L),
+                "context_start": int(start - margin),
+                "context_end": int(start + L + margin),
                 "sequence": ref,
                 "mut_start": int(mut_start),
                 "mut_end": int(mut_start + mut_len),
                 "noise_sd": round(noise_sd, 6),
-                "assay_scale": round(float(scale), 6),
+                "assay_scale": round(scale, 6),
             }
         )
     return VariantSet(elements, cols)

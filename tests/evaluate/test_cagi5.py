@@ -1,14 +1,14 @@
 """Tests of benchsuite.evaluate.cagi5 (CAGI5 variant-effect protocol).
 
 Fast tier: a synthetic two-element set written to tmp_path and fake predictors whose effects are
-known in closed form; expected values are rebuilt here from the element strings (independent of
-the module's window code) and correlations checked against scipy.
+known in closed form; expected windows and values are rebuilt from the element strings by
+tests/evaluate/cagi5/synthetic.py (independent of the module's window code) and correlations
+checked against scipy. The window arithmetic itself is tested in tests/evaluate/cagi5/.
 Realdata tier: the real CAGI5 release in ../shared/data/cagi5.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import math
 import time
@@ -26,126 +26,17 @@ from benchsuite.evaluate.cagi5 import (
     draw_shifts,
     load_cagi5,
     predict_variant_effects,
-    variant_window_codes,
 )
-
-BASES = "ACGT"
-W_BASE = np.array([0.10, -0.05, 0.05, -0.10])  # per-base log-coverage weights of the fake oracle
-ELEMENT_LENGTH = 300
-
-
-# ----------------------------------------------------------------------------------------------
-# synthetic set and fake predictors
-
-
-def _one_hot(seq: str) -> np.ndarray:
-    x = np.zeros((4, len(seq)), dtype=np.float32)
-    for i, b in enumerate(seq):
-        if b in BASES:
-            x[BASES.index(b), i] = 1.0
-    return x
-
-
-def _window(element: str, offset: int, base: str, length: int, shift: int = 0) -> str:
-    """The expected model window (string), built independently of the module: N outside."""
-    start = offset - length // 2 + shift
-    chars = []
-    for k in range(length):
-        i = start + k
-        chars.append(element[i] if 0 <= i < len(element) else "N")
-    chars[offset - start] = base
-    return "".join(chars)
-
-
-def write_set(folder: Path, *, n_elements=2, positions=range(110, 190, 3), seed=0, value_fn=None):
-    """Elements of 300 bp and all 3 alternatives at each position; value = value_fn(ref, alt)."""
-    rng = np.random.default_rng(seed)
-    elements = {f"E{k}": "".join(rng.choice(list(BASES), size=ELEMENT_LENGTH)) for k in range(n_elements)}
-    fa = folder / "elements.fa"
-    with open(fa, "w") as fh:
-        for k, (name, seq) in enumerate(elements.items()):
-            fh.write(f">{name} chr{k + 1}:{1000 * (k + 1)}-{1000 * (k + 1) + ELEMENT_LENGTH} test\n")
-            for i in range(0, len(seq), 60):
-                fh.write(seq[i : i + 60] + "\n")
-    rows = []
-    for k, (name, seq) in enumerate(elements.items()):
-        for o in positions:
-            ref = seq[o]
-            for alt in BASES:
-                if alt == ref:
-                    continue
-                value = value_fn(ref, alt) if value_fn else float(rng.normal())
-                rows.append(
-                    {
-                        "element": name,
-                        "split": "test",
-                        "chrom_hg19": f"chr{k + 1}",
-                        "pos_hg19": 1000 * (k + 1) + o + 1,
-                        "ref": ref,
-                        "alt": alt,
-                        "value": value,
-                        "confidence": 0.5,
-                        "window_offset": o,
-                    }
-                )
-    tsv = folder / "variants.tsv"
-    pd.DataFrame(rows).to_csv(tsv, sep="\t", index=False)
-    return fa, tsv, elements, pd.DataFrame(rows)
-
-
-def true_effect(ref: str, alt: str) -> float:
-    return float((W_BASE[BASES.index(alt)] - W_BASE[BASES.index(ref)]) / math.log(2))
-
-
-class OracleLike:
-    """Coverage flat along the window, exp(sum of per-base weights): effect = true_effect exactly."""
-
-    kind = "quantitative"
-
-    def __init__(self, input_length=128, bin_size=8, n_targets=2, noise=0.0):
-        self.input_length, self.bin_size = input_length, bin_size
-        self.target_names = tuple(f"t{i}" for i in range(n_targets))
-        self.noise = noise
-        self.calls: list[np.ndarray] = []
-
-    def _log_cov(self, x: np.ndarray) -> np.ndarray:
-        score = np.einsum("c,ncl->n", W_BASE, x.astype(np.float64))
-        if self.noise:
-            # a window-specific, deterministic "shift sensitivity": lognormal factor per window
-            z = np.array(
-                [
-                    np.random.default_rng(
-                        int.from_bytes(hashlib.blake2b(w.tobytes()).digest()[:8], "little")
-                    ).standard_normal()
-                    for w in x
-                ]
-            )
-            score = score + self.noise * z
-        return score
-
-    def predict(self, x: np.ndarray) -> np.ndarray:
-        assert x.dtype == np.float32 and x.shape[1:] == (4, self.input_length)
-        self.calls.append(x.copy())
-        cov = np.exp(self._log_cov(x))
-        nbins = self.input_length // self.bin_size
-        scale = np.arange(1, len(self.target_names) + 1, dtype=np.float64)
-        return (cov[:, None, None] * scale[None, :, None] * np.ones((1, 1, nbins))).astype(np.float32)
-
-
-class BinaryLike(OracleLike):
-    kind = "binary"
-
-    def __init__(self, input_length=128):
-        super().__init__(input_length=input_length, bin_size=input_length)
-
-    def predict(self, x: np.ndarray) -> np.ndarray:
-        s = self._log_cov(x)
-        return np.stack([4 * s - 0.5, -2 * s + 0.3], axis=1).astype(np.float32)
-
-
-def _sigmoid(z):
-    return 1.0 / (1.0 + np.exp(-z))
-
+from tests.evaluate.cagi5.synthetic import (
+    BASES,
+    BinaryLike,
+    OracleLike,
+    expected_window,
+    one_hot,
+    sigmoid,
+    true_effect,
+    write_set,
+)
 
 # ----------------------------------------------------------------------------------------------
 # loading and validation
@@ -218,47 +109,45 @@ def test_ref_mismatches_are_reported_and_skipped(tmp_path, caplog):
 
 
 # ----------------------------------------------------------------------------------------------
-# windows: crop and pad keep the variant at the centre
-
-
-@pytest.mark.parametrize("length", [128, 512, 300, 301])
-def test_variant_windows_centre_the_variant(length):
-    rng = np.random.default_rng(2)
-    element = "".join(rng.choice(list(BASES), size=ELEMENT_LENGTH))
-    codes = np.array([BASES.index(b) for b in element], dtype=np.uint8)
-    offsets = np.array([0, 5, 150, 299])
-    shifts = np.array([0, 3, -7, 0])
-    bases = np.array([1, 2, 3, 0], dtype=np.uint8)
-    got = variant_window_codes(codes, offsets - length // 2 + shifts, offsets, bases, length)
-    assert got.shape == (4, length) and got.dtype == np.uint8
-    for row, (o, s, b) in enumerate(zip(offsets, shifts, bases, strict=True)):
-        expected = _window(element, int(o), BASES[b], length, int(s))
-        assert "".join("ACGTN"[c] for c in got[row]) == expected
-        assert got[row, length // 2 - s] == b
+# windows: element-centred, N beyond the element window without a genome
 
 
 @pytest.mark.parametrize("length", [128, 512])
-def test_predictor_sees_variant_centred_windows(tmp_path, length):
-    """Crop (128 < 300) and N-pad (512 > 300): every window the model sees is centred on its variant."""
+def test_predictor_sees_element_centred_windows(tmp_path, length):
+    """Crop (128 < 300) and N-pad (512 > 300): the model sees the element-centred windows.
+
+    At 128 the scored region is the element window's [118, 182): the variants at 2 and 297
+    lie outside it and get windows moved by 116 bases (30 N at the element ends); the one at
+    150 gets the centred window [86, 214). At 512 the centred window is [-106, 406) with the
+    scored region [22, 278): 2 and 297 get windows moved by 20 bases; every window holds the
+    whole element and 212 N.
+    """
     fa, tsv, elements, rows = write_set(tmp_path, positions=[2, 150, 297])
     predictor = OracleLike(input_length=length)
-    predict_variant_effects(predictor, load_cagi5(fa, tsv), n_shifts=0)
+    effects = predict_variant_effects(predictor, load_cagi5(fa, tsv), n_shifts=0)
     seen = np.concatenate(predictor.calls)
     expected = []
     for seq in elements.values():
         for o in (2, 150, 297):
-            expected.append(_window(seq, o, seq[o], length))
-            expected.extend(_window(seq, o, a, length) for a in BASES if a != seq[o])
+            expected.append(expected_window(seq, o, seq[o], length))
+            expected.extend(expected_window(seq, o, a, length) for a in BASES if a != seq[o])
     assert len(seen) == len(expected) == len(rows) + 2 * 3  # one shared reference per position
-    assert sorted(x.tobytes() for x in seen) == sorted(_one_hot(w).tobytes() for w in expected)
-    # N padding is all-zero one-hot; the centre column holds a base
-    assert (seen[:, :, length // 2].sum(axis=1) == 1).all()
-    n_columns = sorted((seen.sum(axis=1) == 0).sum(axis=1).tolist())
-    assert n_columns == sorted(w.count("N") for w in expected)
-    # the most padded windows are those of offset 2: length/2 - 2 N columns on the left
-    assert n_columns[-1] == length // 2 - 2
-    # offset 297 pads on the right: the window ends at 297 + length/2, the element at 300
-    assert length // 2 - 3 in n_columns
+    assert sorted(x.tobytes() for x in seen) == sorted(one_hot(w).tobytes() for w in expected)
+    # N padding is all-zero one-hot
+    n_columns = (seen.sum(axis=1) == 0).sum(axis=1)
+    assert sorted(n_columns.tolist()) == sorted(w.count("N") for w in expected)
+    by_offset = effects.groupby("window_offset")
+    if length == 128:
+        assert by_offset["window_start"].first().to_dict() == {2: 2 - 32, 150: 86, 297: 297 - 95}
+        assert by_offset["moved"].all().to_dict() == {2: True, 150: False, 297: True}
+        assert set(n_columns.tolist()) == {0, 30}
+        assert by_offset["padded_standard"].first().to_dict() == {2: 30 / 128, 150: 0.0, 297: 30 / 128}
+    else:
+        assert by_offset["window_start"].first().to_dict() == {2: -126, 150: -106, 297: -86}
+        assert by_offset["moved"].all().to_dict() == {2: True, 150: False, 297: True}
+        assert set(n_columns.tolist()) == {212}
+        np.testing.assert_allclose(effects["padded_standard"], 212 / 512)
+    assert not effects["genome_flanks"].any()
 
 
 # ----------------------------------------------------------------------------------------------
@@ -286,20 +175,25 @@ def test_oracle_like_predictor_is_perfect(tmp_path):
 
 
 def test_robust_matches_direct_computation(tmp_path):
-    """Robust effect = log2 of the shift-averaged central-region coverage, rebuilt here."""
+    """Robust effect = log2 of the shift-averaged central-region coverage, rebuilt here.
+
+    At L = 64 the centred window is [118, 182) with the scored region [134, 166): the variant
+    at 160 keeps it, the one at 120 gets a window moved 14 bases left.
+    """
     fa, tsv, elements, _ = write_set(tmp_path, positions=[120, 160])
     predictor = OracleLike(input_length=64, bin_size=8, noise=0.3)
     effects = predict_variant_effects(predictor, load_cagi5(fa, tsv), n_shifts=6, seed=3)
     L = 64
+    assert effects.groupby("window_offset")["window_start"].first().to_dict() == {120: 104, 160: 118}
     for row in effects.itertuples():
         seq = elements[row.element]
         shifts = draw_shifts(3, row.element, row.window_offset, 6, L)
         assert np.abs(shifts).max() <= L // 4
 
         def score(base, s, seq=seq, row=row):
-            x = _one_hot(_window(seq, row.window_offset, base, L, int(s)))[None]
+            x = one_hot(expected_window(seq, row.window_offset, base, L, int(s)))[None]
             cov = predictor.predict(x)[0].mean(axis=0)  # (bins,)
-            # common region: the L/2 bases centred on the variant = window [L/4 - s, 3L/4 - s)
+            # common region: the standard window's central half = shifted window [L/4 - s, 3L/4 - s)
             per_base = np.repeat(cov, 8)
             return per_base[L // 4 - s : 3 * L // 4 - s].mean()
 
@@ -327,8 +221,9 @@ def test_binary_convention(tmp_path):
         seq = elements[row.element]
 
         def prob(base, s, seq=seq, row=row):
-            logits = predictor.predict(_one_hot(_window(seq, row.window_offset, base, 96, int(s)))[None])
-            return _sigmoid(logits.astype(np.float64)).mean()
+            x = one_hot(expected_window(seq, row.window_offset, base, 96, int(s)))[None]
+            logits = predictor.predict(x)
+            return sigmoid(logits.astype(np.float64)).mean()
 
         expected = np.log2((prob(row.alt, 0) + EPSILON) / (prob(row.ref, 0) + EPSILON))
         assert row.standard == pytest.approx(expected, abs=1e-5)
@@ -368,6 +263,35 @@ def test_subsampling_is_deterministic(tmp_path):
     assert a.groupby("element").size().tolist() == [10, 10]
     assert a["line"].tolist() == b["line"].tolist() != c["line"].tolist()
     np.testing.assert_array_equal(a["robust"], b["robust"])
+
+
+def test_family_reads_flanks_from_the_bundle_genome(tmp_path):
+    """The Cagi5 family passes the manifest's genome: windows beyond the elements are real sequence."""
+    from types import SimpleNamespace
+
+    from benchsuite.evaluate.families.cagi5 import Cagi5
+    from benchsuite.evaluate.options import EvalOptions
+    from benchsuite.evaluate.sources import PredictorSource
+    from tests.evaluate.cagi5.synthetic import write_genome
+
+    fa, tsv, elements, _ = write_set(tmp_path, value_fn=true_effect, positions=[120, 150, 180])
+    write_genome(tmp_path / "genome.fa", elements)
+    predictor = OracleLike(input_length=512)
+    options = EvalOptions(cagi5_shifts=2, seed=1)
+    tables = {}
+    for genome in (tmp_path / "genome.fa", None):
+        manifest = SimpleNamespace(variants=SimpleNamespace(sequences=fa, table=tsv), genome=genome)
+        ctx = SimpleNamespace(
+            source=PredictorSource(predictor, 2), manifest=manifest, options=options, n_boot=0
+        )
+        tables[genome is None] = Cagi5().run(ctx).tables["cagi5"]  # type: ignore[arg-type]
+    assert tables[False]["padded_fraction"] == {"standard": 0.0, "robust": 0.0}
+    assert all(row["genome_flanks"] and row["padded_standard"] == 0 for row in tables[False]["per_element"])
+    # no genome: the 512-bp windows hold the 300-bp element and 212 N
+    assert tables[True]["padded_fraction"]["standard"] == pytest.approx(212 / 512)
+    assert tables[True]["n_moved"] == tables[False]["n_moved"] == 0
+    # shifts beyond 106 bases also push part of the element out of the window
+    assert all(row["padded_robust"] >= 212 / 512 for row in tables[True]["per_element"])
 
 
 # ----------------------------------------------------------------------------------------------

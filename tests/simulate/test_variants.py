@@ -1,4 +1,4 @@
-"""The CAGI5-like variant set: layout of the real files, refs, measured vs oracle effects."""
+"""The CAGI5-like variant set: layout of the real files, refs, genome context, measured vs oracle effects."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ import pandas as pd
 import pyfaidx
 import pytest
 
-from benchsuite.simulate.variants import VARIANT_COLUMNS
+from benchsuite.evaluate.cagi5 import load_cagi5, predict_variant_effects, standard_window_starts
+from benchsuite.evaluate.predictors import OraclePredictor
+from benchsuite.simulate.variants import VARIANT_COLUMNS, context_margin
 
 DOCUMENTED_COLUMNS = [
     "element",
@@ -78,6 +80,16 @@ def test_refs_match_the_windows_and_the_genome(smoke_bundle: Path, smoke_truth: 
         span_len = offsets.max() - offsets.min() + 1
         assert 60 <= span_len <= 300 and per_pos.shape[0] == span_len
         assert abs((offsets.min() + offsets.max()) / 2 - 256) < 2  # central region
+        assert offsets.min() >= 128 and offsets.max() < 384  # inside the scored central half
+        # N-free genome context for the robust shifts (up to L/4 = 128 bp on each side)
+        truth = next(e for e in smoke_truth["variants"]["elements"] if e["name"] == name)
+        margin = context_margin(512)
+        assert (truth["context_start"], truth["context_end"]) == (
+            start - margin,
+            end + margin,
+        ) and margin == 128
+        context = str(genome[chrom][start - margin : end + margin]).upper()
+        assert len(context) == 512 + 2 * margin and set(context) <= set("ACGT")
     genome.close()
 
 
@@ -117,3 +129,43 @@ def test_measured_effects_follow_the_oracle(smoke_bundle: Path, smoke_truth: dic
         r = np.corrcoef(df["value"].to_numpy()[rows], oracle_effect[rows])[0, 1]
         assert 0.5 < r < 0.99, (name, r)
         assert np.abs(oracle_effect[rows]).max() > 0.05  # the elements have sensitive positions
+
+
+class _Recorder(OraclePredictor):
+    """The oracle as a predictor, recording the N columns (all-zero one-hot) of its inputs."""
+
+    n_columns = 0
+    windows = 0
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        self.windows += len(x)
+        self.n_columns += int((x.sum(axis=1) == 0).sum())
+        return super().predict(x)
+
+
+def test_harness_windows_reproduce_the_measured_effects(
+    smoke_bundle: Path, smoke_truth: dict, smoke_oracle
+) -> None:
+    """The harness's windows (bundle genome for the flanks) hold no N, and on them the oracle's
+    standard effects are the bundle's oracle_effect, of which the measured value is a noisy copy."""
+    data = load_cagi5(smoke_bundle / "variants" / "elements.fa", smoke_bundle / "variants" / "variants.tsv")
+    assert data.n_mismatched == 0
+    predictor = _Recorder(smoke_oracle, 512, 1)
+    effects = predict_variant_effects(predictor, data, n_shifts=4, seed=3, genome=smoke_bundle / "genome.fa")
+    assert len(effects) == len(data.table) and predictor.windows > 4 * len(effects)
+    assert predictor.n_columns == 0
+    assert effects["genome_flanks"].all() and not effects["moved"].any()
+    assert (effects["padded_standard"] == 0).all() and (effects["padded_robust"] == 0).all()
+    # the standard window is the element window itself (W = L = 512)
+    starts, _ = standard_window_starts(512, effects["window_offset"].to_numpy(), 512)
+    assert (starts == 0).all() and (effects["window_start"] == 0).all()
+    oracle_effect = np.array(smoke_truth["variants"]["oracle_effect"])
+    np.testing.assert_allclose(effects["standard"], oracle_effect[effects["line"] - 2], atol=1e-4)
+    # robust windows differ from the standard one: the oracle is not exactly shift-invariant
+    assert not np.allclose(effects["robust"], effects["standard"], atol=1e-6)
+    assert np.corrcoef(effects["robust"], effects["standard"])[0, 1] > 0.9
+    # measured = assay scale x effect + noise, per element
+    for element in smoke_truth["variants"]["elements"]:
+        rows = effects[effects["element"] == element["name"]]
+        residual = rows["value"] - element["assay_scale"] * rows["standard"]
+        assert abs(residual.std() / element["noise_sd"] - 1) < 0.25, element["name"]

@@ -10,24 +10,29 @@ window); ``split``, ``chrom_hg19``, ``pos_hg19`` and ``confidence`` are optional
 ``ref`` differs from the window base (construct-specific bases in the assay, about 0.2% of the
 real CAGI5 rows) are reported (count, a logging warning, and the rows themselves) and skipped.
 
-*Model windows.* Every prediction uses an ``input_length`` window **centred on the variant**:
-the variant sits at position ``input_length // 2`` of the model input. The window is cut from
-the element window; where it runs past the element window it is padded with N (all-zero
-one-hot columns). Hence a model input shorter than the element window is a crop around the
-variant and a longer one is an N-pad, and the variant is always exactly at the centre.
+*Model windows* (:mod:`benchsuite.evaluate.cagi5.windows`; element coordinates, ``W`` the
+element window's length, ``L`` the model's input length). The **standard window** is the
+central ``L`` bases of the element window, ``[W//2 - L//2, W//2 - L//2 + L)`` (its base
+``L//2`` is the element window's base ``W//2``), with the allele substituted at the variant's
+position. Its **scored region** is its central half, window positions ``[L//4, L//4 + L//2)``.
+A variant outside that region (only when ``L//2`` is shorter than the element) gets its
+standard window moved by the fewest bases that bring it inside, and is counted
+(``n_moved``). Bases beyond the element window come from a genome when one is given and holds
+the element at its header coordinates, else they are N (all-zero one-hot columns); the
+fraction of N-padded bases is reported per element and overall.
 
 *Standard prediction.* One pass for the reference and one for the alternative window. Per
-window the score is the mean predicted coverage over the central half of the window
-(``[L/4, 3L/4)``, each output bin weighted by its overlap with that region), averaged over
-targets. The paper sums coverage; sum and mean differ by a constant that cancels in the ratio.
-The effect is ``log2((alt + EPSILON) / (ref + EPSILON))``.
+window the score is the mean predicted coverage over the scored region (each output bin
+weighted by its overlap with it), averaged over targets. The paper sums coverage; sum and mean
+differ by a constant that cancels in the ratio. The effect is
+``log2((alt + EPSILON) / (ref + EPSILON))``.
 
 *Robust prediction.* ``n_shifts`` random shifts ``s`` (integers, uniform in
 ``[-L/4, L/4]``, seeded per element and position; the same shifts for the reference and every
-alternative allele at a position) of the variant-centred window. Predictions are aligned on
-genome coordinates and the coverage is averaged over the region common to every possible
-shifted window, the ``L/2`` bases centred on the variant (1,024 bp for a 2,048-bp input, as
-in the paper); then over shifts and targets; effect = log2 ratio as above.
+alternative allele at a position) of the standard window. Predictions are aligned on genome
+coordinates and the coverage is averaged over the standard window's scored region, which is
+the region every shifted window covers (1,024 bp for a 2,048-bp input, as in the paper); then
+over shifts and targets; effect = log2 ratio as above.
 
 *Binary models* (``predictor.kind == "binary"``, output ``(N, T)`` logits) use the
 convention in :data:`BINARY_CONVENTION`: per window the sigmoid probability averaged over
@@ -41,7 +46,7 @@ when no element can be scored). Variants whose prediction is not finite are left
 their element's correlation.
 """
 
-from benchsuite.evaluate.cagi5.predict import draw_shifts, predict_variant_effects, variant_window_codes
+from benchsuite.evaluate.cagi5.predict import draw_shifts, predict_variant_effects
 from benchsuite.evaluate.cagi5.score import cagi5_evaluate
 from benchsuite.evaluate.cagi5.variants import (
     BINARY_CONVENTION,
@@ -53,6 +58,13 @@ from benchsuite.evaluate.cagi5.variants import (
     Cagi5Set,
     load_cagi5,
 )
+from benchsuite.evaluate.cagi5.windows import (
+    ElementContext,
+    element_context,
+    scored_region,
+    standard_window_starts,
+    variant_window_codes,
+)
 
 __all__ = [
     "BINARY_CONVENTION",
@@ -62,9 +74,13 @@ __all__ = [
     "Cagi5Element",
     "Cagi5Result",
     "Cagi5Set",
+    "ElementContext",
     "cagi5_evaluate",
     "draw_shifts",
+    "element_context",
     "load_cagi5",
     "predict_variant_effects",
+    "scored_region",
+    "standard_window_starts",
     "variant_window_codes",
 ]

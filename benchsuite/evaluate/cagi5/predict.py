@@ -12,56 +12,19 @@ import numpy as np
 import pandas as pd
 
 from benchsuite.errors import ModelContractError
-from benchsuite.evaluate.cagi5.variants import _BASES, _N, EPSILON, Cagi5Set
+from benchsuite.evaluate.cagi5.variants import _BASES, EPSILON, Cagi5Set
+from benchsuite.evaluate.cagi5.windows import (
+    ElementContext,
+    element_context,
+    open_context_genome,
+    scored_region,
+    standard_window_starts,
+)
 from benchsuite.io.onehot import one_hot
 
-__all__ = ["draw_shifts", "predict_variant_effects", "variant_window_codes"]
+__all__ = ["draw_shifts", "predict_variant_effects"]
 
 logger = logging.getLogger(__name__)
-
-
-def variant_window_codes(
-    element_codes: np.ndarray,
-    window_starts: np.ndarray,
-    variant_offsets: np.ndarray,
-    bases: np.ndarray,
-    input_length: int,
-) -> np.ndarray:
-    """Cut model windows out of one element window, with a base substituted in each.
-
-    Parameters
-    ----------
-    element_codes:
-        ``(W,)`` uint8 codes of the element window.
-    window_starts:
-        ``(n,)`` start of each model window in element coordinates (may be negative or run
-        past ``W``: those positions become N, code 4, an all-zero one-hot column).
-    variant_offsets:
-        ``(n,)`` variant position in element coordinates.
-    bases:
-        ``(n,)`` code written at the variant position (the reference base for reference windows).
-    input_length:
-        Model input length ``L``.
-
-    Returns
-    -------
-    numpy.ndarray
-        ``(n, L)`` uint8 codes.
-    """
-    element_codes = np.asarray(element_codes, dtype=np.uint8)
-    starts = np.asarray(window_starts, dtype=np.int64)
-    length = int(input_length)
-    padded = np.full(len(element_codes) + 2 * length, _N, dtype=np.uint8)
-    padded[length : length + len(element_codes)] = element_codes
-    index = (starts[:, None] + length) + np.arange(length)[None, :]
-    # positions further out than the padding are N as well
-    index = np.clip(index, 0, len(padded) - 1)
-    codes = padded[index]
-    rel = np.asarray(variant_offsets, dtype=np.int64) - starts
-    inside = (rel >= 0) & (rel < length)
-    rows = np.flatnonzero(inside)
-    codes[rows, rel[inside]] = np.asarray(bases, dtype=np.uint8)[inside]
-    return codes
 
 
 @dataclass
@@ -127,7 +90,7 @@ def _window_scores(predictor: Any, x: np.ndarray, region_start: np.ndarray, inpu
     return (cov * weight).sum(axis=1) / weight.sum(axis=1)
 
 
-def _run_jobs(predictor: Any, set_: Cagi5Set, names: list[str], jobs: _Jobs, *, progress: bool) -> np.ndarray:
+def _run_jobs(predictor: Any, contexts: list[ElementContext], jobs: _Jobs, *, progress: bool) -> np.ndarray:
     element, start, offset, base, region = jobs.arrays()
     length = int(predictor.input_length)
     scores = np.full(jobs.count, np.nan, dtype=np.float64)
@@ -154,9 +117,7 @@ def _run_jobs(predictor: Any, set_: Cagi5Set, names: list[str], jobs: _Jobs, *, 
             for e in np.unique(el):
                 sel = np.flatnonzero(el == e)
                 j = idx[sel]
-                codes[sel] = variant_window_codes(
-                    set_.elements[names[e]].codes, start[j], offset[j], base[j], length
-                )
+                codes[sel] = contexts[e].window_codes(start[j], offset[j], base[j], length)
             scores[idx] = _window_scores(predictor, one_hot(codes), region[idx], length)
             if bar_ctx is not None and task is not None:
                 bar_ctx.advance(task, len(idx))
@@ -166,13 +127,33 @@ def _run_jobs(predictor: Any, set_: Cagi5Set, names: list[str], jobs: _Jobs, *, 
     return scores
 
 
+def _contexts(
+    variant_set: Cagi5Set, names: list[str], jobs: _Jobs, input_length: int, genome: Any
+) -> tuple[list[ElementContext], np.ndarray]:
+    """Each element's context (flanks as far as its windows reach) and every job's padded fraction."""
+    element, start = jobs.arrays()[:2]
+    padded = np.zeros(jobs.count, dtype=np.float64)
+    contexts = []
+    for e, name in enumerate(names):
+        el = variant_set.elements[name]
+        sel = np.flatnonzero(element == e)
+        left = right = 0
+        if sel.size:
+            left = -int(start[sel].min())
+            right = int(start[sel].max()) + input_length - len(el.codes)
+        contexts.append(element_context(el, left, right, genome))
+        padded[sel] = contexts[-1].padded_fraction(start[sel], input_length)
+    return contexts, padded
+
+
 def draw_shifts(seed: int, element: str, offset: int, n_shifts: int, input_length: int) -> np.ndarray:
     """The robust protocol's window shifts for the variants at one position.
 
     Integers uniform in ``[-input_length // 4, input_length // 4]`` from
     ``numpy.random.default_rng([seed, zlib.crc32(element), offset])``, so every allele at a
     position (and every run with the same seed) sees the same shifts. A window shifted by ``s``
-    starts at ``offset - input_length // 2 + s`` (element coordinates).
+    starts ``s`` bases after the variant's standard window (see
+    :func:`~benchsuite.evaluate.cagi5.windows.standard_window_starts`).
 
     Returns
     -------
@@ -189,6 +170,94 @@ def _log2_ratio(alt: np.ndarray, ref: np.ndarray) -> np.ndarray:
         return np.log2((alt + EPSILON) / (ref + EPSILON))
 
 
+def _check_predictor(predictor: Any) -> int:
+    length = int(predictor.input_length)
+    if length < 2:
+        raise ModelContractError(f"input_length {length} is too short", source=type(predictor).__name__)
+    if predictor.kind not in ("binary", "quantitative"):
+        raise ModelContractError(
+            f"unknown predictor kind {predictor.kind!r}",
+            source=type(predictor).__name__,
+            hint="kind must be 'binary' or 'quantitative'",
+        )
+    return length
+
+
+def _select_rows(variant_set: Cagi5Set, seed: int, max_variants_per_element: int | None) -> pd.DataFrame:
+    """The scored rows: mismatched rows dropped, then an optional seeded subset per element."""
+    table = variant_set.table.loc[~variant_set.table["mismatched"]]
+    if max_variants_per_element is not None:
+        keep = []
+        for name, idx in table.groupby("element", sort=False).indices.items():
+            if len(idx) > max_variants_per_element:
+                rng = np.random.default_rng([seed, zlib.crc32(name.encode())])
+                idx = np.sort(rng.choice(idx, size=max_variants_per_element, replace=False))
+            keep.append(idx)
+        table = table.iloc[np.sort(np.concatenate(keep))] if keep else table.iloc[:0]
+    return table.reset_index(drop=True)
+
+
+@dataclass
+class _Layout:
+    """The scored variants grouped by position, and the ids of their model windows."""
+
+    pos_of_variant: np.ndarray  # (n_variants,) index of the variant's position
+    std_start: np.ndarray  # (n_positions,) standard window start (element coordinates)
+    moved: np.ndarray  # (n_positions,) the standard window was moved to hold the variant
+    ref_std: np.ndarray  # (n_positions,) job ids
+    alt_std: np.ndarray  # (n_variants,)
+    ref_rob: np.ndarray | None = None  # (n_positions, n_shifts)
+    alt_rob: np.ndarray | None = None  # (n_variants, n_shifts)
+
+
+def _layout(
+    variant_set: Cagi5Set,
+    names: list[str],
+    table: pd.DataFrame,
+    jobs: _Jobs,
+    length: int,
+    n_shifts: int,
+    seed: int,
+) -> _Layout:
+    """Queue the standard and robust windows of every variant; the ids land in a _Layout."""
+    name_index = {n: i for i, n in enumerate(names)}
+    el = table["element"].map(name_index).to_numpy(dtype=np.int64)
+    off = table["window_offset"].to_numpy(dtype=np.int64)
+    alt = np.array([_BASES.index(b) for b in table["alt"]], dtype=np.uint8)
+    # one reference per (element, position)
+    uniq, pos_of_variant = np.unique(el * (1 << 32) + off, return_inverse=True)
+    pos_el, pos_off = uniq >> 32, uniq & ((1 << 32) - 1)
+    pos_ref = np.array(
+        [variant_set.elements[names[e]].codes[o] for e, o in zip(pos_el, pos_off, strict=True)],
+        dtype=np.uint8,
+    )
+    widths = np.array([len(variant_set.elements[names[e]].codes) for e in pos_el], dtype=np.int64)
+    std_start, moved = standard_window_starts(widths, pos_off, length)
+    region = scored_region(length)[0]
+    lay = _Layout(
+        pos_of_variant=pos_of_variant,
+        std_start=std_start,
+        moved=moved,
+        ref_std=jobs.add(pos_el, std_start, pos_off, pos_ref, region),
+        alt_std=jobs.add(el, std_start[pos_of_variant], off, alt, region),
+    )
+    if n_shifts > 0:
+        pairs = zip(pos_el, pos_off, strict=True)
+        shifts = np.stack([draw_shifts(seed, names[e], int(o), n_shifts, length) for e, o in pairs])
+        rs, vs = shifts.ravel(), shifts[pos_of_variant].ravel()
+
+        def rep(a: np.ndarray) -> np.ndarray:
+            return np.repeat(a, n_shifts)
+
+        lay.ref_rob = jobs.add(
+            rep(pos_el), rep(std_start) + rs, rep(pos_off), rep(pos_ref), region - rs
+        ).reshape(len(uniq), n_shifts)
+        lay.alt_rob = jobs.add(
+            rep(el), rep(std_start[pos_of_variant]) + vs, rep(off), rep(alt), region - vs
+        ).reshape(len(table), n_shifts)
+    return lay
+
+
 def predict_variant_effects(
     predictor: Any,
     variant_set: Cagi5Set,
@@ -196,6 +265,7 @@ def predict_variant_effects(
     n_shifts: int = 20,
     seed: int = 0,
     max_variants_per_element: int | None = None,
+    genome: Any = None,
     progress: bool = False,
 ) -> pd.DataFrame:
     """Predicted standard and robust effects of every scorable variant.
@@ -203,7 +273,7 @@ def predict_variant_effects(
     Mismatched rows are skipped. With ``max_variants_per_element`` each element keeps a
     seeded random subset (same seed -> same rows). Reference windows are shared by every
     alternative allele at a position; the random shifts are drawn per (element, position)
-    from ``numpy.random.default_rng([seed, crc32(element), position])``.
+    by :func:`draw_shifts`. Windows follow :mod:`benchsuite.evaluate.cagi5.windows`.
 
     Parameters
     ----------
@@ -217,6 +287,10 @@ def predict_variant_effects(
         Seed of the shifts and of the subsampling.
     max_variants_per_element:
         Optional cap on scored variants per element (CPU budgets).
+    genome:
+        Optional genome FASTA (path or :class:`~benchsuite.io.fasta.Genome`) for the bases
+        beyond the element windows; used for an element only when it holds that element at
+        its header coordinates (:func:`~benchsuite.evaluate.cagi5.windows.genome_chrom`).
     progress:
         Show a rich progress bar.
 
@@ -224,88 +298,44 @@ def predict_variant_effects(
     -------
     pandas.DataFrame
         The scored table rows plus ``ref_score``, ``alt_score``, ``standard`` and ``robust``
-        (predicted log2 effects).
+        (predicted log2 effects), ``window_start`` (standard window start, element
+        coordinates), ``moved`` (that window was moved off the element centre),
+        ``padded_standard`` / ``padded_robust`` (fraction of N-padded bases of the variant's
+        standard window / mean over its shifted windows) and ``genome_flanks``.
     """
-    length = int(predictor.input_length)
-    if length < 2:
-        raise ModelContractError(f"input_length {length} is too short", source=type(predictor).__name__)
-    if predictor.kind not in ("binary", "quantitative"):
-        raise ModelContractError(
-            f"unknown predictor kind {predictor.kind!r}",
-            source=type(predictor).__name__,
-            hint="kind must be 'binary' or 'quantitative'",
-        )
-    table = variant_set.table.loc[~variant_set.table["mismatched"]]
-    if max_variants_per_element is not None:
-        keep = []
-        for name, idx in table.groupby("element", sort=False).indices.items():
-            if len(idx) > max_variants_per_element:
-                rng = np.random.default_rng([seed, zlib.crc32(name.encode())])
-                idx = np.sort(rng.choice(idx, size=max_variants_per_element, replace=False))
-            keep.append(idx)
-        table = table.iloc[np.sort(np.concatenate(keep))] if keep else table.iloc[:0]
-    table = table.reset_index(drop=True)
+    length = _check_predictor(predictor)
+    table = _select_rows(variant_set, seed, max_variants_per_element)
     names = list(variant_set.elements)
-    name_index = {n: i for i, n in enumerate(names)}
     if table.empty:
-        return table.assign(ref_score=[], alt_score=[], standard=[], robust=[])
-
-    el = table["element"].map(name_index).to_numpy(dtype=np.int64)
-    off = table["window_offset"].to_numpy(dtype=np.int64)
-    alt = np.array([_BASES.index(b) for b in table["alt"]], dtype=np.uint8)
-    # one reference per (element, position)
-    keys = el * (1 << 32) + off
-    uniq, pos_of_variant = np.unique(keys, return_inverse=True)
-    pos_el, pos_off = uniq >> 32, uniq & ((1 << 32) - 1)
-    pos_ref = np.array(
-        [variant_set.elements[names[e]].codes[o] for e, o in zip(pos_el, pos_off, strict=True)],
-        dtype=np.uint8,
-    )
-    half, quarter = length // 2, length // 4
-
+        columns = ["ref_score", "alt_score", "standard", "robust", "window_start", "moved"]
+        columns += ["padded_standard", "padded_robust", "genome_flanks"]
+        return table.assign(**{c: np.zeros(0) for c in columns})
     jobs = _Jobs()
-    ref_std = jobs.add(pos_el, pos_off - half, pos_off, pos_ref, quarter)
-    alt_std = jobs.add(el, off - half, off, alt, quarter)
-    ref_rob = alt_rob = None
-    if n_shifts > 0:
-        shifts = np.empty((len(uniq), n_shifts), dtype=np.int64)
-        for p, (e, o) in enumerate(zip(pos_el, pos_off, strict=True)):
-            shifts[p] = draw_shifts(seed, names[e], int(o), n_shifts, length)
-        rs = shifts.ravel()
-        ref_rob = jobs.add(
-            np.repeat(pos_el, n_shifts),
-            np.repeat(pos_off, n_shifts) - half + rs,
-            np.repeat(pos_off, n_shifts),
-            np.repeat(pos_ref, n_shifts),
-            quarter - rs,
-        ).reshape(len(uniq), n_shifts)
-        vs = shifts[pos_of_variant].ravel()
-        alt_rob = jobs.add(
-            np.repeat(el, n_shifts),
-            np.repeat(off, n_shifts) - half + vs,
-            np.repeat(off, n_shifts),
-            np.repeat(alt, n_shifts),
-            quarter - vs,
-        ).reshape(len(table), n_shifts)
-
+    lay = _layout(variant_set, names, table, jobs, length, n_shifts, seed)
+    contexts, padded = _contexts(variant_set, names, jobs, length, open_context_genome(genome))
     logger.info(
         "CAGI5: %d variants at %d positions, %d model windows of %d bp",
         len(table),
-        len(uniq),
+        len(lay.std_start),
         jobs.count,
         length,
     )
-    scores = _run_jobs(predictor, variant_set, names, jobs, progress=progress)
-    ref_score = scores[ref_std][pos_of_variant]
-    alt_score = scores[alt_std]
+    scores = _run_jobs(predictor, contexts, jobs, progress=progress)
+    ref_score = scores[lay.ref_std][lay.pos_of_variant]
+    alt_score = scores[lay.alt_std]
     out = table.copy()
     out["ref_score"] = ref_score
     out["alt_score"] = alt_score
     out["standard"] = _log2_ratio(alt_score, ref_score)
-    if ref_rob is not None and alt_rob is not None:
-        ref_mean = scores[ref_rob].mean(axis=1)[pos_of_variant]
-        alt_mean = scores[alt_rob].mean(axis=1)
-        out["robust"] = _log2_ratio(alt_mean, ref_mean)
-    else:
-        out["robust"] = np.nan
+    out["robust"] = np.nan
+    out["padded_standard"] = padded[lay.alt_std]
+    out["padded_robust"] = np.nan
+    if lay.ref_rob is not None and lay.alt_rob is not None:
+        ref_mean = scores[lay.ref_rob].mean(axis=1)[lay.pos_of_variant]
+        out["robust"] = _log2_ratio(scores[lay.alt_rob].mean(axis=1), ref_mean)
+        out["padded_robust"] = padded[lay.alt_rob].mean(axis=1)
+    out["window_start"] = lay.std_start[lay.pos_of_variant]
+    out["moved"] = lay.moved[lay.pos_of_variant]
+    flanks = {name: c.genome_flanks for name, c in zip(names, contexts, strict=True)}
+    out["genome_flanks"] = out["element"].map(flanks).astype(bool)
     return out

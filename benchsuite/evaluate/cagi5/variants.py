@@ -31,8 +31,8 @@ BINARY_CONVENTION = (
 )
 QUANTITATIVE_CONVENTION = (
     "quantitative models: effect = log2((c_alt + 1e-6) / (c_ref + 1e-6)), c = mean predicted coverage "
-    "over the variant-centred central half of the input, averaged over targets (robust: and over the "
-    "shifted windows)"
+    "over the central half of the element-centred input (the bases every shifted window covers), averaged "
+    "over targets (robust: and over the shifted windows)"
 )
 
 REQUIRED_COLUMNS = ("element", "ref", "alt", "value", "window_offset")
@@ -99,7 +99,11 @@ class Cagi5Result:
         Mean over elements of the within-element Pearson r (NaN when no element is scorable).
     per_element:
         One dict per element (table order): ``element``, ``n_variants`` (scored),
-        ``standard``, ``robust`` (NaN where not scorable).
+        ``standard``, ``robust`` (NaN where not scorable), ``padded_standard`` and
+        ``padded_robust`` (mean N-padded fraction of the element's scored windows, NaN without
+        scored variants or shifts), ``n_moved`` (variants whose standard window was moved off
+        the element centre to hold them in its scored region) and ``genome_flanks`` (bases
+        beyond the element window came from the genome).
     n_scored:
         Variants scored (after skipping mismatched rows and subsampling).
     n_mismatched:
@@ -108,6 +112,11 @@ class Cagi5Result:
         Those rows (table columns plus ``line`` and ``window_base``).
     convention:
         How the effect was defined for this predictor's kind.
+    padded_fraction:
+        ``{"standard": ..., "robust": ...}``: mean N-padded fraction over every scored variant's
+        windows (NaN when there are none).
+    n_moved:
+        Scored variants whose standard window was moved off the element centre.
     """
 
     standard: float
@@ -117,6 +126,8 @@ class Cagi5Result:
     n_mismatched: int = 0
     mismatched: list[dict[str, Any]] = field(default_factory=list)
     convention: str = ""
+    padded_fraction: dict[str, float] = field(default_factory=dict)
+    n_moved: int = 0
 
 
 # ----------------------------------------------------------------------------------------------
@@ -187,6 +198,31 @@ def _bad_line(path: Path, df: pd.DataFrame, mask: np.ndarray, column: str, what:
         source=path,
         hint=f"fix the {column} column of the variants table",
     )
+
+
+def _check_coordinates(
+    df: pd.DataFrame, elements: dict[str, Cagi5Element], offset: np.ndarray, table_path: Path
+) -> None:
+    """Warn when ``chrom_hg19``/``pos_hg19`` disagree with the element header and ``window_offset``."""
+    if not {"chrom_hg19", "pos_hg19"} <= set(df.columns):
+        return
+    starts = df["element"].map({k: e.start for k, e in elements.items()})
+    chroms = df["element"].map({k: e.chrom for k, e in elements.items()})
+    known = starts.notna().to_numpy()
+    if known.any():
+        expected = starts.to_numpy(dtype=np.float64) + offset + 1
+        inconsistent = known & (
+            (df["pos_hg19"].to_numpy(dtype=np.float64) != expected)
+            | (df["chrom_hg19"].to_numpy() != chroms.to_numpy())
+        )
+        if inconsistent.any():
+            logger.warning(
+                "%s: %d rows have chrom_hg19/pos_hg19 inconsistent with the element header and "
+                "window_offset (first: line %d); window_offset is used",
+                table_path,
+                int(inconsistent.sum()),
+                int(df["line"].to_numpy()[inconsistent][0]),
+            )
 
 
 def load_cagi5(sequences_fa: str | Path, table_tsv: str | Path) -> Cagi5Set:
@@ -278,26 +314,5 @@ def load_cagi5(sequences_fa: str | Path, table_tsv: str | Path) -> Cagi5Set:
     df["mismatched"] = (df["ref"] != df["window_base"]).to_numpy()
     df.insert(0, "line", np.arange(2, len(df) + 2, dtype=np.int64))
 
-    if {"chrom_hg19", "pos_hg19"} <= set(df.columns):
-        starts = df["element"].map({k: e.start for k, e in elements.items()})
-        chroms = df["element"].map({k: e.chrom for k, e in elements.items()})
-        known = starts.notna().to_numpy()
-        if known.any():
-            expected = starts.to_numpy(dtype=np.float64) + offset + 1
-            inconsistent = known & (
-                (df["pos_hg19"].to_numpy(dtype=np.float64) != expected)
-                | (df["chrom_hg19"].to_numpy() != chroms.to_numpy())
-            )
-            if inconsistent.any():
-                logger.warning(
-                    "%s: %d rows have chrom_hg19/pos_hg19 inconsistent with the element header and "
-                    "window_offset (first: line %d); window_offset is used",
-                    table_path,
-                    int(inconsistent.sum()),
-                    int(df["line"].to_numpy()[inconsistent][0]),
-                )
+    _check_coordinates(df, elements, offset, table_path)
     return Cagi5Set(sequences_path=sequences_path, table_path=table_path, elements=elements, table=df)
-
-
-# ----------------------------------------------------------------------------------------------
-# windows

@@ -3,7 +3,10 @@
 Runs :func:`benchsuite.evaluate.cagi5.cagi5_evaluate` on the manifest's variant set: each
 allele's window is predicted once (``cagi5.standard``) and averaged over random shifts
 (``cagi5.robust``); the score is the within-element Pearson between predicted and measured
-effect, averaged over elements.
+effect, averaged over elements. Model windows beyond an element window take their bases from
+the bundle genome where it holds the element at its header coordinates (a simulated bundle;
+a real bundle whose genome is the elements' assembly), else N; the N-padded fractions are in
+``tables["cagi5"]``.
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ class Cagi5(Family):
             n_shifts=options.cagi5_shifts,
             seed=options.seed,
             max_variants_per_element=options.cagi5_max_variants_per_element,
+            genome=getattr(ctx.manifest, "genome", None),
             progress=options.progress,
         )
         out = FamilyResult()
@@ -64,6 +68,8 @@ class Cagi5(Family):
             "n_scored": int(res.n_scored),
             "n_mismatched": int(res.n_mismatched),
             "convention": res.convention,
+            "padded_fraction": dict(getattr(res, "padded_fraction", {})),
+            "n_moved": int(getattr(res, "n_moved", 0)),
         }
         return out
 
