@@ -60,6 +60,7 @@ class _Metrics:
     """Shared storage of per-target and scalar metrics."""
 
     metrics: dict[str, dict[str, Any]]
+    tables: dict[str, Any]
     not_applicable: dict[str, str]
 
     def put(self, name: str, values: np.ndarray | Sequence[float], target_names: Sequence[str]) -> None:
