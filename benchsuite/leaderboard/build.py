@@ -8,10 +8,12 @@ Layout of ``<out>/`` (default ``leaderboards/``)::
                                fingerprint prefix when two boards share a name); replaced atomically
         index.html             self-contained page: sortable table, per-target table, figures (base64)
         leaderboard.md         header (command, versions, fingerprint, machine), table, n/a reasons
-        leaderboard.csv        one row per (model, task), every metric (mean over seeds), ceilings last
-        records.csv            one row per record (seed) with its checksum
-        per_target.csv         long format: kind, model, task, metric, target, value
-        board.json             provenance, rows, the records used (source, checksum) and refusals
+        leaderboard.csv        one row per (model, task), then per (ceiling, bin): every metric (mean
+                               over seeds, _lo/_hi 95% interval, _sd over seeds), ties, % of ceiling
+        records.csv            one row per record (seed, ceiling bin) with its checksum
+        per_target.csv         long format: kind, model, task, bin_size, metric, target, value
+        board.json             provenance, ranking metric and common bin, column groups, rows (values,
+                               intervals, ties, % of ceiling), the records used (source, checksum), refusals
         figures/*.png          AUROC / CAGI5 / robustness scatters, best model's motif logos
 """
 
@@ -24,21 +26,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchsuite.io.atomic import atomic_directory, atomic_write
+from benchsuite.leaderboard.board import Board, Row, build_boards
+from benchsuite.leaderboard.columns import SORT_METRIC
 from benchsuite.leaderboard.figures import make_figures
-from benchsuite.leaderboard.gather import GatherResult
-from benchsuite.leaderboard.html import render_board_html, render_index_html
-from benchsuite.leaderboard.tables import (
-    SORT_METRIC,
-    Board,
+from benchsuite.leaderboard.formatting import (
+    Derived,
     Provenance,
-    board_csv,
-    board_markdown,
-    build_boards,
+    derived_columns,
     md_code,
     md_escape,
-    per_target_csv,
-    records_csv,
+    tie_text,
 )
+from benchsuite.leaderboard.gather import GatherResult
+from benchsuite.leaderboard.html import render_board_html, render_index_html
+from benchsuite.leaderboard.markdown import board_markdown
+from benchsuite.leaderboard.tables import board_csv, per_target_csv, records_csv
 
 __all__ = ["BOARD_FILES", "WrittenBoard", "write_board", "write_index", "write_leaderboards"]
 
@@ -62,12 +64,34 @@ class WrittenBoard:
     folder: Path
 
 
+def _row_json(board: Board, row: Row, derived: list[Derived]) -> dict:
+    _, tie_note = tie_text(row.tie, row.rank)
+    return {
+        "rank": row.rank,
+        "kind": row.kind,
+        "model": row.model,
+        "task": row.task,
+        "bin_size": row.bin_size,
+        "bin": row.bin_label,
+        "seeds": row.seeds,
+        "values": {m: row.value(m) for m in board.all_columns},
+        "ci95": {m: [c.lo, c.hi] for m, c in row.cells.items() if c.lo is not None and c.hi is not None},
+        "sd": {m: c.sd for m, c in row.cells.items() if c.sd is not None},
+        "derived": {d.key: d.value(board, row) for d in derived},
+        "tie": None
+        if row.tie is None
+        else {"tied": row.tie.tied, "diff_ci95": [row.tie.lo, row.tie.hi], "n": row.tie.n},
+        "tie_note": tie_note,
+    }
+
+
 def _board_json(
     board: Board, provenance: Provenance, figures: dict[str, Path], gathered: GatherResult | None
 ) -> dict:
     best = board.best_row()
+    derived = derived_columns(board)
     return {
-        "board_format": 1,
+        "board_format": 2,
         "title": provenance.title,
         "command": provenance.command,
         "benchsuite_version": provenance.benchsuite_version,
@@ -80,21 +104,18 @@ def _board_json(
             "profile": board.profile,
         },
         "slug": board.slug,
+        "ranking": {
+            "metric": SORT_METRIC,
+            "common_bin": board.common_bin,
+            "input_length": board.input_length,
+            "oracle_at_common_bin": board.oracle_common(),
+        },
         "columns": board.columns,
+        "groups": [{"group": label, "columns": cols} for label, cols in board.groups],
         "best": None
         if best is None
         else {"model": best.model, "task": best.task, SORT_METRIC: best.value(SORT_METRIC)},
-        "rows": [
-            {
-                "rank": row.rank,
-                "kind": row.kind,
-                "model": row.model,
-                "task": row.task,
-                "seeds": row.seeds,
-                "values": {m: row.value(m) for m in board.all_columns},
-            }
-            for row in board.all_rows
-        ],
+        "rows": [_row_json(board, row, derived) for row in board.all_rows],
         "records": [
             {"source": it.source, "origin": it.origin, "checksum": it.checksum}
             for row in board.all_rows

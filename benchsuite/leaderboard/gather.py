@@ -12,9 +12,9 @@ Sources
 Every record is verified (schema and checksum by :func:`~benchsuite.results.record.parse_record`),
 must come from the installed harness version and, when a fingerprint is requested, from that
 dataset. Refused records are kept with a reason naming them. Records describing the same
-(dataset, kind, model, task, seed) are deduplicated by checksum; when their contents differ
-the newer one (``created_at``) is kept and the other is reported as a conflict (superseded; a
-re-run cell leaves such stale copies in old W&B run folders).
+(dataset, kind, model, task, seed; for ceilings also the bin) are deduplicated by checksum; when
+their contents differ the newer one (``created_at``) is kept and the other is reported as a
+conflict (superseded; a re-run cell leaves such stale copies in old W&B run folders).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import re
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -36,6 +37,7 @@ __all__ = [
     "Refusal",
     "GatherResult",
     "is_record_name",
+    "record_bin",
     "find_record_files",
     "find_wandb_run_dirs",
     "gather_records",
@@ -51,6 +53,30 @@ def is_record_name(name: str) -> bool:
     return name == "record.json" or (name.endswith(".record.json") and not name.startswith("."))
 
 
+def _positive_int(value: Any) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    return None
+
+
+def record_bin(record: dict) -> int | None:
+    """The output bin of a record.
+
+    A ceiling: ``hyperparameters.bin_size``, else ``tables.ceiling.bin_size``, else 1 (ceilings
+    were computed at base resolution before they came per bin). A model:
+    ``tables.evaluation.bin_size`` (a binary model's is its input length), None when absent.
+    """
+    tables = record.get("tables") or {}
+    evaluation = tables.get("evaluation") or {}
+    if record.get("kind") == "ceiling":
+        hyper, ceiling = record.get("hyperparameters") or {}, tables.get("ceiling") or {}
+        candidates = [hyper.get("bin_size"), ceiling.get("bin_size"), evaluation.get("bin_size"), 1]
+    else:
+        binary_default = evaluation.get("input_length") if record.get("task") == "binary" else None
+        candidates = [evaluation.get("bin_size"), binary_default]
+    return next((b for b in map(_positive_int, candidates) if b is not None), None)
+
+
 @dataclass(frozen=True)
 class SourcedRecord:
     """A verified record and where it was found."""
@@ -61,8 +87,9 @@ class SourcedRecord:
     base_dir: Path | None = None  # folder that relative figure paths are resolved against
 
     @property
-    def key(self) -> tuple[str, str, str, str, int]:
-        """(dataset fingerprint, kind, model, task, seed): one record per key on a board."""
+    def key(self) -> tuple[str, str, str, str, int, int | None]:
+        """(dataset fingerprint, kind, model, task, seed, ceiling bin): one record per key on a
+        board (the bin is None for models; each ceiling has one record per bin)."""
         rec = self.record
         return (
             rec["dataset"]["fingerprint"],
@@ -70,6 +97,7 @@ class SourcedRecord:
             rec["model"]["name"],
             rec["task"],
             int(rec["seed"]),
+            record_bin(rec) if rec["kind"] == "ceiling" else None,
         )
 
     @property
@@ -148,7 +176,7 @@ def _local_candidates(folder: Path) -> list[_Candidate]:
         )
     out: list[_Candidate] = []
     for path in find_record_files(folder):
-        out.append((str(path), "local", path.parent, lambda p=path: read_record(p)))
+        out.append((str(path), "local", path.parent, partial(read_record, path)))
     return out
 
 
@@ -168,7 +196,7 @@ def _wandb_dir_candidates(folder: Path) -> list[_Candidate]:
         for path in find_record_files(files):
             if "media" in path.relative_to(files).parts:
                 continue
-            out.append((str(path), "wandb-offline", path.parent, lambda p=path: read_record(p)))
+            out.append((str(path), "wandb-offline", path.parent, partial(read_record, path)))
     return out
 
 
@@ -355,12 +383,13 @@ def _deduplicate(verified: list[SourcedRecord], result: GatherResult) -> None:
             if other.checksum == winner.checksum:
                 result.duplicates.append((winner.source, other.source))
             else:
-                fp, kind, model, task, seed = other.key
+                fp, kind, model, task, seed, bin_size = other.key
+                at = "" if bin_size is None else f" at {bin_size} bp"
                 result.conflicts.append(
                     Refusal(
                         other.source,
-                        f"conflicts with {winner.source}: same {kind} {model}/{task} seed {seed} on dataset "
-                        f"{fp[:12]} but different content; kept the newer record "
+                        f"conflicts with {winner.source}: same {kind} {model}/{task}{at} seed {seed} on "
+                        f"dataset {fp[:12]} but different content; kept the newer record "
                         f"({winner.record['created_at']})",
                     )
                 )

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import html
 import re
 from collections.abc import Mapping, Sequence
 from functools import cache
@@ -20,29 +19,18 @@ from importlib import resources
 from pathlib import Path
 from urllib.parse import quote
 
-from benchsuite.leaderboard.tables import (
-    LOWER_IS_BETTER,
-    SORT_METRIC,
-    Board,
-    Cell,
-    Provenance,
-    describe_metric,
-    format_value,
-    na_notes,
-    record_machines,
-)
+from benchsuite.leaderboard.board import Board, Cell
+from benchsuite.leaderboard.columns import SORT_METRIC
+from benchsuite.leaderboard.formatting import Provenance, na_notes, record_machines
+from benchsuite.leaderboard.html_table import esc, leaderboard_table, number_td, per_target_table
+from benchsuite.leaderboard.markdown import board_legend
 
 __all__ = ["esc", "render_page", "render_board_html", "render_index_html"]
 
 
-def esc(value: object) -> str:
-    """HTML-escape any value (quotes included, safe in text and attribute values)."""
-    return html.escape(str(value), quote=True)
-
-
 @cache
 def _asset(name: str) -> str:
-    return resources.files("benchsuite.leaderboard").joinpath("templates", name).read_text("utf-8")
+    return resources.files("benchsuite.leaderboard").joinpath("templates").joinpath(name).read_text("utf-8")
 
 
 def _csp_hash(text: str) -> str:
@@ -87,106 +75,6 @@ def _provenance_html(items: Sequence[tuple[str, str, bool]]) -> str:
         parts.append(f"<dt>{esc(label)}</dt><dd>{body}</dd>")
     parts.append("</dl>")
     return "\n".join(parts)
-
-
-def _breakable(name: str) -> str:
-    """Escaped metric name with line-break opportunities after dots (narrow table headers)."""
-    return esc(name).replace(".", ".<wbr>")
-
-
-def _number_td(cell: Cell | None, *, best: bool = False, metric: str | None = None) -> str:
-    if cell is None or cell.value is None:
-        reason = cell.reason if cell is not None and cell.reason else "not applicable"
-        return f'<td class="na" data-sort="" title="{esc(reason)}">n/a</td>'
-    title = f' title="{esc(f"{cell.n} seeds")}"' if cell.n > 1 else ""
-    cls = ' class="best"' if best else ""
-    sort_key = esc(repr(float(cell.value)))
-    return f'<td{cls} data-sort="{sort_key}"{title}>{esc(format_value(cell.value, cell.sd, metric))}</td>'
-
-
-def _best_values(board: Board) -> dict[str, float]:
-    best: dict[str, float] = {}
-    for metric in board.columns:
-        values = [r.value(metric) for r in board.rows if r.value(metric) is not None]
-        if values:
-            best[metric] = min(values) if metric in LOWER_IS_BETTER else max(values)  # type: ignore[type-var]
-    return best
-
-
-def _leaderboard_table(board: Board) -> str:
-    head = [
-        '<th data-type="number" data-better="lower" title="rank by whole-chromosome Pearson r">rank</th>',
-        '<th class="text" data-type="text">model</th>',
-        '<th class="text" data-type="text">task</th>',
-        '<th data-type="number" title="number of seeds">seeds</th>',
-    ]
-    for metric in board.columns:
-        better = ' data-better="lower"' if metric in LOWER_IS_BETTER else ""
-        label = _breakable(metric)
-        head.append(f'<th data-type="number"{better} title="{esc(describe_metric(metric))}">{label}</th>')
-    best = _best_values(board)
-
-    def row_html(row, reference: bool) -> str:  # type: ignore[no-untyped-def]
-        tip = f"{row.plugin} ({row.distribution} {row.version})"
-        rank_key = "" if row.rank is None else row.rank
-        cells = [
-            f'<td data-sort="{rank_key}">{esc("ref" if row.rank is None else row.rank)}</td>',
-            f'<td class="text model" title="{esc(tip)}">{esc(row.label)}</td>',
-            f'<td class="text">{esc(row.task)}</td>',
-            f'<td data-sort="{len(row.seeds)}" title="{esc("seeds " + ", ".join(map(str, row.seeds)))}">'
-            f"{len(row.seeds)}</td>",
-        ]
-        for metric in board.columns:
-            cell = row.cells.get(metric)
-            is_best = (
-                not reference
-                and cell is not None
-                and cell.value is not None
-                and best.get(metric) == cell.value
-            )
-            cells.append(_number_td(cell, best=is_best, metric=metric))
-        return "<tr>" + "".join(cells) + "</tr>"
-
-    body = [row_html(r, False) for r in board.rows]
-    ref = [row_html(r, True) for r in board.reference_rows]
-    parts = [
-        '<div class="table-wrap"><table class="board sortable" id="leaderboard">',
-        "<thead><tr>" + "".join(head) + "</tr></thead>",
-        '<tbody id="board-rows">' + "\n".join(body) + "</tbody>",
-    ]
-    if ref:
-        parts.append(
-            '<tbody class="reference" id="reference-rows">'
-            f'<tr class="separator"><th colspan="{len(head)}">Reference ceilings (not ranked)</th></tr>'
-            + "\n".join(ref)
-            + "</tbody>"
-        )
-    parts.append("</table></div>")
-    return "\n".join(parts)
-
-
-def _per_target_table(board: Board, metric: str) -> str:
-    rows = [r for r in board.all_rows if r.per_target.get(metric)]
-    if not rows or not board.targets:
-        return ""
-    head = ['<th class="text" data-type="text">model</th>', '<th class="text" data-type="text">task</th>']
-    head += [f'<th data-type="number">{esc(t)}</th>' for t in board.targets]
-    body = []
-    for row in rows:
-        values = row.per_target[metric]
-        tds = [f'<td class="text model">{esc(row.label)}</td>', f'<td class="text">{esc(row.task)}</td>']
-        for target in board.targets:
-            v = values.get(target)
-            cell = Cell(v, n=1) if v is not None else Cell(None, reason="not reported")
-            tds.append(_number_td(cell, metric=metric))
-        body.append("<tr>" + "".join(tds) + "</tr>")
-    return (
-        f"<h2>{esc(metric)} per target</h2>"
-        f'<p class="note">{esc(describe_metric(metric))}; mean over seeds.</p>'
-        '<div class="table-wrap"><table class="sortable" id="per-target">'
-        "<thead><tr>" + "".join(head) + "</tr></thead>"
-        "<tbody>" + "\n".join(body) + "</tbody></table></div>"
-    )
 
 
 def _figures_html(figures: Mapping[str, Path]) -> str:
@@ -245,15 +133,17 @@ def render_board_html(
             ("Records computed on", "; ".join(record_machines(board)), False),
         ]
     )
+    legend = [*board_legend(board)]
+    legend.append(
+        "Binary and quantitative models share one table through task conversion. Bold: best model "
+        "value per column. Small second lines: the 95% interval and, in own-bin columns, the ceiling "
+        "at the row's bin. Hover a header for the metric's definition and its reference ceiling."
+    )
     content = [
         "<h2>Leaderboard</h2>",
-        f'<p class="note">Sorted by <code>{esc(SORT_METRIC)}</code> (best first). Values are means '
-        "over targets and seeds (± standard deviation over seeds). Binary and quantitative models share one "
-        "table through task conversion. Ceilings are reference rows at the bottom. "
-        "<code>robustness.variation</code>: lower is better. Bold: best model value per column. "
-        "Hover a header for the metric's definition.</p>",
-        _leaderboard_table(board),
-        _per_target_table(board, SORT_METRIC),
+        *(f'<p class="note">{esc(sentence)}</p>' for sentence in legend),
+        leaderboard_table(board),
+        per_target_table(board, SORT_METRIC),
         _figures_html(figures),
         _list_html(
             "Not applicable",
@@ -287,7 +177,7 @@ def render_index_html(entries: Sequence[Mapping], provenance: Provenance) -> str
     ----------
     entries:
         One mapping per board: ``slug``, ``dataset``, ``fingerprint``, ``profile``, ``models``
-        (count), ``best_model``, ``best_value`` (whole-chromosome Pearson r or None).
+        (count), ``best_model``, ``best_value`` (the ranking metric or None).
     provenance:
         Title, command and versions.
     """
@@ -300,7 +190,7 @@ def render_index_html(entries: Sequence[Mapping], provenance: Provenance) -> str
     for e in entries:
         href = quote(str(e["slug"])) + "/index.html"
         best_value = e.get("best_value")
-        value_td = _number_td(
+        value_td = number_td(
             Cell(best_value, n=1) if best_value is not None else Cell(None, reason="no models")
         )
         rows.append(

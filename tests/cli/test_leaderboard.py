@@ -32,7 +32,7 @@ def test_cli_builds_the_board(sample_runs, tmp_path):
         _app(), ["leaderboard", "--records", str(sample_runs), "--out", str(out), "--title", "T"]
     )
     assert result.exit_code == 0, result.output
-    assert "deepstar" in result.output and "7 record(s) used, 0 refused" in result.output
+    assert "deepstar" in result.output and "13 record(s) used, 0 refused" in result.output
     md = (out / "sim-smoke-seed0" / "leaderboard.md").read_text()
     assert md.startswith("# T: sim-smoke-seed0")
     assert f"benchsuite leaderboard --records {sample_runs} --out {out} --title T" in md

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.results.record_factory import FINGERPRINT, make_record, write
+from tests.results.record_factory import FINGERPRINT, make_record, replicate_means, write
 
 XSS_NAME = "<script>alert(1)</script>"
 
@@ -25,45 +25,110 @@ def _png(path: Path) -> Path:
     return path
 
 
+#: the ranking metric (whole-chromosome Pearson at the common bin, 128 bp in the factory's geometry)
+RANK = "wholechrom_common.pearson"
+CEILING_BINS = (1, 32, 128, 512)  # bin_sizes, common bin and input length of the factory's geometry
+#: ceiling values: name -> bin -> (wholechrom.pearson at that bin, wholechrom_common.pearson)
+CEILINGS = {
+    "oracle": {1: (0.85, 0.95), 32: (0.88, 0.95), 128: (0.95, 0.95), 512: (0.97, None)},
+    "replicate2": {1: (0.70, 0.80), 32: (0.74, 0.80), 128: (0.80, 0.80), 512: (0.86, None)},
+}
+
+
+def _boot(value: float, seed: int, spread: float = 0.01) -> dict[str, list[float]]:
+    return {RANK: replicate_means(value, seed=seed, spread=spread)}
+
+
 @pytest.fixture()
 def sample_runs(tmp_path) -> Path:
-    """runs/<fp12>/<model>/<task>/seed<k>/record.json for 4 models (2 seeds for one), 2 ceilings.
+    """runs/<fp12>/<model>/<task>/seed<k>/record.json for 4 models (2 seeds for one) and
+    runs/<fp12>/ceilings/<name>/bin<b>/record.json for 2 ceilings at 4 bins.
 
-    wholechrom.pearson: deepstar 0.71 (2 seeds: 0.70, 0.72), cnn-quant 0.62, basset (binary) 0.41,
-    <script> model 0.30; ceilings oracle 0.95 and replicate2 0.80. basset has no CAGI5 (not applicable),
-    the hostile model reports no motif metrics.
+    Ranking metric (wholechrom_common.pearson): deepstar 0.71 (128 bp; 2 seeds: 0.70, 0.72),
+    cnn-quant 0.62 (1 bp), basset (binary) 0.41, <script> model 0.30 (32 bp, no bootstrap
+    replicates). Own-bin wholechrom.pearson: deepstar 0.71, cnn 0.55, basset 0.90 (a tile
+    Pearson higher than every quantitative model's), <script> 0.30. Ceilings: :data:`CEILINGS`.
+    basset has no CAGI5 (not applicable), the hostile model reports no motif metrics.
     """
     root = tmp_path / "runs" / FINGERPRINT[:12]
     logo = _png(root / "deepstar" / "quantitative" / "seed0" / "figures" / "motif_logos.png")
-    specs = [
-        ("deepstar", "quantitative", 0, "model", {"wholechrom.pearson": 0.70, "peak.auroc": 0.85}, {}),
-        ("deepstar", "quantitative", 1, "model", {"wholechrom.pearson": 0.72, "peak.auroc": 0.87}, {}),
-        ("cnn", "quantitative", 0, "model", {"wholechrom.pearson": 0.62, "robustness.variation": 0.09}, {}),
+    specs: list[tuple] = [
+        (
+            "deepstar",
+            "quantitative",
+            0,
+            128,
+            {RANK: 0.70, "wholechrom.pearson": 0.70, "peak.auroc": 0.85},
+            {},
+        ),
+        (
+            "deepstar",
+            "quantitative",
+            1,
+            128,
+            {RANK: 0.72, "wholechrom.pearson": 0.72, "peak.auroc": 0.87},
+            {},
+        ),
+        (
+            "cnn",
+            "quantitative",
+            0,
+            1,
+            {RANK: 0.62, "wholechrom.pearson": 0.55, "robustness.variation": 0.09},
+            {},
+        ),
         (
             "basset",
             "binary",
             0,
-            "model",
-            {"wholechrom.pearson": 0.41, "peak.auroc": 0.9, "cagi5.standard": None, "cagi5.robust": None},
+            None,
+            {
+                RANK: 0.41,
+                "wholechrom.pearson": 0.90,
+                "peak.auroc": 0.9,
+                "cagi5.standard": None,
+                "cagi5.robust": None,
+            },
             {"cagi5": "binary model without variant scores in this run"},
         ),
         (
             XSS_NAME,
             "quantitative",
             0,
-            "model",
-            {"wholechrom.pearson": 0.30, "motifs.hit_ratio": None, "motifs.recovery_rate": None},
+            32,
+            {RANK: 0.30, "wholechrom.pearson": 0.30, "motifs.hit_ratio": None, "motifs.recovery_rate": None},
             {"motifs": "no first-layer activation"},
         ),
-        ("oracle", "quantitative", 0, "ceiling", {"wholechrom.pearson": 0.95}, {"motifs": "not a network"}),
-        ("replicate2", "quantitative", 0, "ceiling", {"wholechrom.pearson": 0.80}, {}),
     ]
-    for model, task, seed, kind, overrides, na in specs:
-        folder_name = "xss" if model == XSS_NAME else model
-        folder = root / ("ceilings" if kind == "ceiling" else "") / folder_name / task / f"seed{seed}"
+    for model, task, seed, bin_size, overrides, na in specs:
+        folder = root / ("xss" if model == XSS_NAME else model) / task / f"seed{seed}"
         figures = {"motif_logos": str(logo)} if model == "deepstar" else {}
+        boot = None if model == XSS_NAME else _boot(overrides[RANK], seed)
         rec = make_record(
-            model, task, seed=seed, kind=kind, overrides=overrides, not_applicable=na, figures=figures
+            model,
+            task,
+            seed=seed,
+            overrides=overrides,
+            not_applicable=na,
+            figures=figures,
+            bin_size=bin_size,
+            bootstrap=boot,
         )
         write(folder, rec)
+    for name, by_bin in CEILINGS.items():
+        for bin_size, (own, common) in by_bin.items():
+            na = {"motifs": "not a network"} if name == "oracle" else {}
+            if common is None:
+                na["wholechrom_common"] = f"model bin {bin_size} bp is coarser than the common bin 128 bp"
+            overrides = {"wholechrom.pearson": own, RANK: common}
+            boot = _boot(common, 0) if common is not None else None
+            rec = make_record(
+                name,
+                kind="ceiling",
+                overrides=overrides,
+                not_applicable=na,
+                bin_size=bin_size,
+                bootstrap=boot,
+            )
+            write(root / "ceilings" / name / f"bin{bin_size}", rec)
     return tmp_path / "runs"

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -94,7 +95,18 @@ def test_board_folder_files_and_figures(written):
     assert (item.folder / "figures" / "best_model_motifs.png").read_bytes() == Path(original).read_bytes()
     meta = json.loads((item.folder / "board.json").read_text())
     assert meta["dataset"]["fingerprint"] == FINGERPRINT
-    assert meta["best"]["model"] == "deepstar" and len(meta["records"]) == 7
+    assert meta["best"]["model"] == "deepstar" and len(meta["records"]) == 13
+    assert meta["ranking"] == {
+        "metric": "wholechrom_common.pearson",
+        "common_bin": 128,
+        "input_length": 512,
+        "oracle_at_common_bin": pytest.approx(0.95),
+    }
+    assert meta["groups"][0]["group"] == "prediction"
+    assert meta["groups"][0]["columns"][0] == "wholechrom_common.pearson"
+    cnn = next(r for r in meta["rows"] if r["model"] == "cnn")
+    assert cnn["bin"] == "1 bp" and cnn["tie"]["tied"] is False
+    assert cnn["derived"]["wholechrom.pearson_pct_oracle_own_bin"] == pytest.approx(100 * 0.55 / 0.85)
     assert (out / "index.html").is_file() and (out / "README.md").is_file()
     assert "sim-smoke-seed0/leaderboard.md" in (out / "README.md").read_text()
 
@@ -108,7 +120,8 @@ def test_html_escapes_record_strings_and_embeds_figures(written):
     parser = _Collector()
     parser.feed(page)
     assert XSS_NAME in "".join(parser.text)  # shown as text
-    assert parser.rows["board-rows"] == 4 and parser.rows["reference-rows"] == 3  # 2 ceilings + separator
+    # 2 ceilings at 4 bins + the separator
+    assert parser.rows["board-rows"] == 4 and parser.rows["reference-rows"] == 9
     assert len(parser.imgs) == 4 and all(src.startswith("data:image/png;base64,") for src in parser.imgs)
     assert base64.b64decode(parser.imgs[0].split(",", 1)[1]).startswith(PNG_MAGIC)
     # the CSP allows exactly the inline script that is on the page
@@ -118,6 +131,36 @@ def test_html_escapes_record_strings_and_embeds_figures(written):
     assert "http://" not in page and "https://" not in page  # self-contained
     # the n/a cell explains itself
     assert 'title="binary model without variant scores in this run">n/a</td>' in page
+
+
+def test_html_table_reads_like_a_paper_table(written):
+    _, item = written
+    page = (item.folder / "index.html").read_text(encoding="utf-8")
+    # column groups above the columns, the ranking metric first
+    groups = re.findall(r'<th class="group g-start" colspan="(\d+)" scope="colgroup">([^<]+)</th>', page)
+    assert [g for _, g in groups] == [
+        "prediction",
+        "task conversion",
+        "robustness",
+        "variant effects",
+        "motifs",
+    ]
+    columns = re.search(r'<tr class="columns">(.*?)</tr>', page).group(1)
+    headers = [re.sub(r"<[^>]+>", "", h) for h in re.findall(r"<th[^>]*>(.*?)</th>", columns)]
+    assert headers[:8] == ["rank", "≈", "model", "task", "bin", "seeds"] + [
+        "wholechrom_common.pearson(128 bp)",
+        "% of oracle",
+    ]
+    assert sum(int(n) for n, _ in groups) + 6 == len(headers)
+    # registry definitions as tooltips, with the reference ceiling named
+    assert 'title="Whole-chromosome Pearson r with predictions and truth averaged into the common bin' in page
+    assert "Reference ceiling: replicate2, replicate 2, a second noisy measurement" in page
+    assert "Reference ceiling: oracle, the simulator&#x27;s noise-free expected coverage" in page
+    # intervals and the ceiling at the row's bin as small second lines
+    assert '<span class="sub ci">[' in page
+    assert '<span class="sub ceil">oracle 0.850</span>' in page  # cnn (1 bp) next to the oracle at 1 bp
+    assert "per sequence (512 bp)" in page
+    assert "tied with the leader" in page
 
 
 def test_index_lists_every_board_folder(written, tmp_path):

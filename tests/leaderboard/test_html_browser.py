@@ -96,9 +96,9 @@ def test_page_renders_sorts_and_shows_script_names_as_text(sample_runs, tmp_path
     page: Path = item.folder / "index.html"
     driver.get(page.as_uri())
 
-    # rows render: 4 ranked models, the ceilings in their own reference body
+    # rows render: 4 ranked models, the ceilings (2 at 4 bins + separator) in their own reference body
     assert len(driver.find_elements(By.CSS_SELECTOR, "#board-rows tr")) == 4
-    assert len(driver.find_elements(By.CSS_SELECTOR, "#reference-rows tr")) == 3
+    assert len(driver.find_elements(By.CSS_SELECTOR, "#reference-rows tr")) == 9
     # the hostile model name is plain text, and no alert was raised
     with pytest.raises(NoAlertPresentException):
         _ = driver.switch_to.alert.text
@@ -106,11 +106,18 @@ def test_page_renders_sorts_and_shows_script_names_as_text(sample_runs, tmp_path
     assert XSS_NAME in models
     assert driver.execute_script("return document.scripts.length") == 1
 
-    headers = [th.text.strip() for th in driver.find_elements(By.CSS_SELECTOR, "#leaderboard thead th")]
+    # the group row spans the column row; sorting works on the column row
+    columns = "#leaderboard thead tr.columns th"
+    spans = [int(th.get_attribute("colspan")) for th in driver.find_elements(By.CSS_SELECTOR, "tr.groups th")]
+    headers = [" ".join(th.text.split()) for th in driver.find_elements(By.CSS_SELECTOR, columns)]
+    assert sum(spans) == len(headers) and headers[0] == "rank"
+    assert headers[6] == "wholechrom_common.pearson (128 bp)"  # the ranking metric first
+    ranked = _numbers(_column_values(driver, 6))
+    assert ranked == sorted(ranked, reverse=True)
     col = headers.index("peak.auroc")
     before = _column_values(driver, col)
     assert _numbers(before) != sorted(_numbers(before), reverse=True)  # not sorted by AUROC initially
-    header = driver.find_elements(By.CSS_SELECTOR, "#leaderboard thead th")[col]
+    header = driver.find_elements(By.CSS_SELECTOR, columns)[col]
     header.click()  # higher is better: first click sorts descending
     after = _numbers(_column_values(driver, col))
     assert after == sorted(_numbers(before), reverse=True)
@@ -118,16 +125,23 @@ def test_page_renders_sorts_and_shows_script_names_as_text(sample_runs, tmp_path
     header.click()
     assert _numbers(_column_values(driver, col)) == sorted(_numbers(before))
 
-    col = headers.index("robustness.variation")  # lower is better: first click sorts ascending
-    driver.find_elements(By.CSS_SELECTOR, "#leaderboard thead th")[col].click()
+    col = headers.index("robustness.variation (own bin)")  # lower is better: first click sorts ascending
+    driver.find_elements(By.CSS_SELECTOR, columns)[col].click()
     values = _numbers(_column_values(driver, col))
     assert values == sorted(values) and len(values) == 4
 
     col = headers.index("model")
-    driver.find_elements(By.CSS_SELECTOR, "#leaderboard thead th")[col].click()
+    driver.find_elements(By.CSS_SELECTOR, columns)[col].click()
     names = [td.text for td in driver.find_elements(By.CSS_SELECTOR, "#board-rows td.model")]
     assert names == sorted(names, key=str.lower)
     # sorting never moves the ceilings out of their reference rows
-    assert len(driver.find_elements(By.CSS_SELECTOR, "#reference-rows tr")) == 3
+    assert len(driver.find_elements(By.CSS_SELECTOR, "#reference-rows tr")) == 9
+    # a value with an interval shows it as a second line; own-bin cells show the ceiling at the bin
+    cnn = next(r for r in driver.find_elements(By.CSS_SELECTOR, "#board-rows tr") if "cnn" in r.text)
+    cells = cnn.find_elements(By.TAG_NAME, "td")
+    assert cells[4].text == "1 bp"
+    assert cells[6].text.splitlines()[0] == "0.620" and cells[6].text.splitlines()[1].startswith("[")
+    own = cells[headers.index("wholechrom.pearson (own bin)")].text.splitlines()
+    assert own[0] == "0.550" and own[-1] == "oracle 0.850"
     assert driver.find_elements(By.CSS_SELECTOR, "figure img")[0].get_property("naturalWidth") > 100
     driver.save_screenshot(str(tmp_path / "leaderboard.png"))

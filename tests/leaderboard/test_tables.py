@@ -1,4 +1,4 @@
-"""Board tables: ranking, seeds aggregation, ceilings as reference rows, n/a, CSV and Markdown."""
+"""Board tables: ranking at the common bin, seeds, ceilings per bin, n/a, CSV and Markdown."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ import statistics
 import pandas as pd
 import pytest
 
+from benchsuite.evaluate.registry import board_metrics, metric_spec
+from benchsuite.leaderboard.columns import GROUPS, column_group, reference_ceiling
 from benchsuite.leaderboard.gather import gather_records
 from benchsuite.leaderboard.tables import (
-    MAIN_METRICS,
+    SORT_METRIC,
     Provenance,
     board_csv,
     board_markdown,
@@ -22,10 +24,10 @@ from benchsuite.leaderboard.tables import (
     per_target_csv,
     records_csv,
 )
-from tests.leaderboard.conftest import XSS_NAME
+from tests.leaderboard.conftest import CEILINGS, RANK, XSS_NAME
 from tests.results.record_factory import FULL_MEANS, OTHER_FINGERPRINT, make_record, write
 
-PROV = Provenance(command="benchsuite leaderboard --records runs", harness_version="1.0", machine="test box")
+PROV = Provenance(command="benchsuite leaderboard --records runs", harness_version="2.0", machine="test box")
 
 
 @pytest.fixture()
@@ -35,7 +37,8 @@ def board(sample_runs):
     return boards[0]
 
 
-def test_rows_ranked_by_wholechrom_pearson_with_ceilings_at_the_bottom(board):
+def test_the_board_ranks_by_wholechrom_pearson_at_the_common_bin(board):
+    assert SORT_METRIC == RANK == "wholechrom_common.pearson"
     assert [(r.model, r.task) for r in board.rows] == [
         ("deepstar", "quantitative"),
         ("cnn", "quantitative"),
@@ -43,32 +46,78 @@ def test_rows_ranked_by_wholechrom_pearson_with_ceilings_at_the_bottom(board):
         (XSS_NAME, "quantitative"),
     ]
     assert [r.rank for r in board.rows] == [1, 2, 3, 4]
-    assert [(r.model, r.kind, r.rank) for r in board.reference_rows] == [
-        ("oracle", "ceiling", None),
-        ("replicate2", "ceiling", None),
-    ]
-    assert board.all_rows[-2:] == board.reference_rows  # the oracle beats every model but stays at the bottom
+    # basset's own-bin (tile) Pearson 0.90 beats every quantitative model's, but not at 128 bp
+    basset = board.rows[2]
+    assert basset.value("wholechrom.pearson") > max(r.value("wholechrom.pearson") for r in board.rows[:2])
+    assert [r.bin_label for r in board.rows] == ["128 bp", "1 bp", "per sequence (512 bp)", "32 bp"]
+    assert (board.common_bin, board.input_length) == (128, 512)
+
+
+def test_binary_tile_pearson_cannot_outrank_a_better_common_bin_model(tmp_path):
+    write(
+        tmp_path / "bin", make_record("tiles", "binary", overrides={RANK: 0.40, "wholechrom.pearson": 0.95})
+    )
+    write(
+        tmp_path / "q", make_record("quant", bin_size=32, overrides={RANK: 0.55, "wholechrom.pearson": 0.50})
+    )
+    (board,) = build_boards(gather_records(records=[tmp_path]).records)
+    assert [r.model for r in board.rows] == ["quant", "tiles"]
+    assert board.columns[0] == SORT_METRIC  # the ranking metric is the first column
+
+
+def test_ceilings_are_reference_rows_one_per_bin(board):
+    refs = [(r.model, r.bin_size, r.rank) for r in board.reference_rows]
+    assert refs == [(name, b, None) for name in ("oracle", "replicate2") for b in (1, 32, 128, 512)]
+    assert board.all_rows[-8:] == board.reference_rows
+    for name, by_bin in CEILINGS.items():
+        for b, (own, common) in by_bin.items():
+            assert board.ceiling_value(name, b, "wholechrom.pearson") == pytest.approx(own)
+            assert board.ceiling_value(name, b, RANK) == (None if common is None else pytest.approx(common))
+    assert board.ceiling_row("oracle", 512).bin_label == "per sequence (512 bp)"
+    assert board.ceiling_row("oracle", 64) is None
+
+
+def test_ceiling_at_the_rows_own_bin_and_percent_of_ceiling(board):
+    deepstar, cnn, basset, xss = board.rows
+    assert board.oracle_common() == pytest.approx(0.95)
+    assert board.pct_of_oracle(deepstar) == pytest.approx(100 * 0.71 / 0.95)
+    # own-bin wholechrom.pearson against the oracle at the same bin (basset: the input length)
+    assert board.own_bin_ceiling(cnn, "wholechrom.pearson") == ("oracle", pytest.approx(0.85))
+    assert board.pct_of_own_oracle(cnn) == pytest.approx(100 * 0.55 / 0.85)
+    assert board.pct_of_own_oracle(basset) == pytest.approx(100 * 0.90 / 0.97)
+    assert board.pct_of_own_oracle(xss) == pytest.approx(100 * 0.30 / 0.88)
+    # the reference of each metric: the oracle for coverage metrics, replicate 2 for peak metrics
+    assert reference_ceiling("wholechrom.pearson") == "oracle"
+    assert reference_ceiling("perseq.pearson") == "oracle"
+    assert reference_ceiling("peak.auroc") == "replicate2"
 
 
 def test_seeds_are_aggregated(board):
     deepstar = board.rows[0]
     assert deepstar.seeds == [0, 1]
-    cell = deepstar.cells["wholechrom.pearson"]
+    cell = deepstar.cells[RANK]
     assert cell.n == 2
     assert cell.value == pytest.approx(statistics.mean([0.70, 0.72]))
     assert cell.sd == pytest.approx(statistics.stdev([0.70, 0.72]))
     # per target: mean over seeds of each target's value (factory offsets are -0.005 / +0.005)
-    assert deepstar.per_target["wholechrom.pearson"]["celltype_A"] == pytest.approx(0.71 - 0.005)
-    assert deepstar.per_target["wholechrom.pearson"]["celltype_B"] == pytest.approx(0.71 + 0.005)
-    assert board.rows[1].cells["wholechrom.pearson"].sd is None
+    assert deepstar.per_target[RANK]["celltype_A"] == pytest.approx(0.71 - 0.005)
+    assert deepstar.per_target[RANK]["celltype_B"] == pytest.approx(0.71 + 0.005)
+    assert board.rows[1].cells[RANK].sd is None
 
 
-def test_columns_and_not_applicable(board):
+def test_columns_follow_the_registry_in_groups(board):
     assert board.columns == metric_columns(board.all_columns, include_extra=False)
-    assert board.columns[:4] == list(MAIN_METRICS[:4])
-    # thresholds are sorted numerically (2 before 10) and sit after perseq.pearson
-    assert board.columns[4:6] == ["thresholded.pearson@2", "thresholded.pearson@10"]
-    assert board.columns[-2:] == ["motifs.hit_ratio", "motifs.recovery_rate"]
+    assert board.columns[0] == SORT_METRIC
+    main = [m for m in board_metrics() if m != "thresholded.pearson@*"]
+    assert set(main) <= set(board.columns)  # every registry board metric is a column
+    assert all(metric_spec(m).board for m in board.columns)  # and nothing else is
+    labels = [label for label, _ in board.groups]
+    known = [label for label, _ in GROUPS]
+    assert labels == [g for g in known if g in labels]  # groups in the paper's order, each once
+    assert labels[0] == "prediction" and column_group(SORT_METRIC) == "prediction"
+    # thresholds are sorted numerically (2 before 10) and stay in the prediction group
+    t = [m for m in board.columns if m.startswith("thresholded.")]
+    assert t == ["thresholded.pearson@2", "thresholded.pearson@10"]
     assert "wholechrom.spearman" in board.all_columns and "wholechrom.spearman" not in board.columns
     basset = next(r for r in board.rows if r.model == "basset")
     assert basset.cells["cagi5.robust"].value is None
@@ -89,30 +138,45 @@ def test_metric_missing_from_every_record_is_na_with_a_reason(tmp_path):
 def test_csv(board):
     text = board_csv(board)
     rows = list(csv.DictReader(io.StringIO(text)))
-    assert [r["model"] for r in rows] == ["deepstar", "cnn", "basset", XSS_NAME, "oracle", "replicate2"]
-    assert [r["rank"] for r in rows] == ["1", "2", "3", "4", "ref", "ref"]
-    assert [r["kind"] for r in rows][-2:] == ["ceiling", "ceiling"]
+    assert [r["model"] for r in rows[:4]] == ["deepstar", "cnn", "basset", XSS_NAME]
+    assert [r["model"] for r in rows[4:]] == ["oracle"] * 4 + ["replicate2"] * 4
+    assert [r["rank"] for r in rows] == ["1", "2", "3", "4"] + ["ref"] * 8
+    assert [r["bin_size"] for r in rows[4:8]] == ["1", "32", "128", "512"]
+    assert rows[2]["bin"] == "per sequence (512 bp)" and rows[2]["bin_size"] == "512"
     assert rows[2]["cagi5.robust"] == "n/a"
-    assert float(rows[0]["wholechrom.pearson"]) == pytest.approx(0.71)
+    assert float(rows[0][RANK]) == pytest.approx(0.71)
+    assert float(rows[0][f"{RANK}_sd"]) == pytest.approx(statistics.stdev([0.70, 0.72]))
     assert rows[0]["seeds"] == "0 1"
+    assert float(rows[1][f"{RANK}_pct_oracle"]) == pytest.approx(100 * 0.62 / 0.95)
+    assert float(rows[1]["wholechrom.pearson_oracle_own_bin"]) == pytest.approx(0.85)
+    assert float(rows[1]["wholechrom.pearson_pct_oracle_own_bin"]) == pytest.approx(100 * 0.55 / 0.85)
+    assert rows[0]["tie"] == "leader" and rows[1]["tie"] == "behind" and rows[3]["tie"] == ""
+    assert rows[3][f"{RANK}_lo"] == "" and rows[1][f"{RANK}_lo"] != ""  # no replicates: no interval
     frame = pd.read_csv(io.StringIO(text))
-    assert frame["cagi5.robust"].isna().tolist() == [False, False, True, False, False, False]
-    assert frame["wholechrom.pearson"].iloc[:4].is_monotonic_decreasing
+    assert frame["cagi5.robust"].isna().tolist()[:4] == [False, False, True, False]
+    assert frame[RANK].iloc[:4].is_monotonic_decreasing
     header = next(csv.reader(io.StringIO(text)))
-    assert header[:8] == ["rank", "kind", "model", "task", "plugin", "distribution", "version", "seeds"]
+    assert header[:9] == [
+        "rank",
+        "tie",
+        "tie_diff_lo",
+        "tie_diff_hi",
+        "kind",
+        "model",
+        "task",
+        "bin_size",
+        "bin",
+    ]
 
 
 def test_records_and_per_target_csv(board):
     recs = list(csv.DictReader(io.StringIO(records_csv(board))))
-    assert len(recs) == 7
+    assert len(recs) == 13
     assert {r["seed"] for r in recs if r["model"] == "deepstar"} == {"0", "1"}
+    assert sorted(int(r["bin_size"]) for r in recs if r["model"] == "oracle") == [1, 32, 128, 512]
     assert all(r["checksum"].startswith("sha256:") for r in recs)
     per = list(csv.DictReader(io.StringIO(per_target_csv(board))))
-    row = next(
-        r
-        for r in per
-        if r["model"] == "cnn" and r["metric"] == "wholechrom.pearson" and r["target"] == "celltype_B"
-    )
+    row = next(r for r in per if r["model"] == "cnn" and r["metric"] == RANK and r["target"] == "celltype_B")
     assert float(row["value"]) == pytest.approx(0.625)
 
 
@@ -121,14 +185,26 @@ def test_markdown(board):
     assert "`benchsuite leaderboard --records runs`" in text
     assert board.fingerprint in text and "benchsuite 0.1.0" in text and "test box" in text
     table = [line for line in text.splitlines() if line.startswith("| ")]
-    assert table[0].startswith("| rank | model | task | seeds | wholechrom.pearson |")
+    header = table[0]
+    assert header.startswith(
+        "| rank | ≈ | model | task | bin | seeds | wholechrom\\_common.pearson (128 bp) | % of oracle | "
+        "wholechrom.pearson (own bin) | % of oracle (own bin) |"
+    )
     body = table[1:]
-    assert [line.split(" | ")[0] for line in body] == ["| 1", "| 2", "| 3", "| 4", "| ref", "| ref"]
-    assert "*oracle (ceiling)*" in body[-2]
-    assert "0.710 ± 0.014" in body[0]
+    assert [line.split(" | ")[0] for line in body] == ["| 1", "| 2", "| 3", "| 4"] + ["| ref"] * 8
+    assert "*oracle (ceiling)*" in body[4] and "| 1 bp |" in body[4]
+    assert "0.710 ± 0.014 \\[" in body[0]  # ± SD over seeds, then the interval
+    assert "| 0.550 (oracle 0.850) |" in body[1]  # own-bin value next to the oracle at the same bin
+    assert "per sequence (512 bp)" in body[2] and "0.900 (oracle 0.970)" in body[2]
     assert "n/a" in body[2]
     assert "<script>" not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
     assert "## Not applicable" in text and "binary model without variant scores" in text
+    assert "Column groups: **prediction**" in text and "**task conversion**" in text
+    # the references are named honestly, and which one bounds which metric
+    assert "noise-free expected coverage" in text and "second noisy measurement" in text
+    assert "reference for peak metrics" in text and "reference for coverage metrics" in text
+    # a ceiling's n/a note names only the bin it holds for
+    assert "oracle (ceiling) / quantitative at per sequence (512 bp): wholechrom\\_common" in text
 
 
 def test_one_board_per_fingerprint(tmp_path):
@@ -144,6 +220,17 @@ def test_one_board_per_fingerprint(tmp_path):
         len({r.record["dataset"]["fingerprint"] for row in b.all_rows for r in row.records}) == 1
         for b in boards
     )
+
+
+def test_ceiling_records_without_a_bin_are_at_base_resolution(tmp_path):
+    rec = make_record("oracle", kind="ceiling", bin_size=128)
+    del rec["hyperparameters"]["bin_size"], rec["tables"]["ceiling"], rec["tables"]["evaluation"]
+    from tests.results.record_factory import reseal
+
+    write(tmp_path / "old", reseal(rec))
+    write(tmp_path / "m", make_record("m"))
+    (board,) = build_boards(gather_records(records=[tmp_path]).records)
+    assert [(r.model, r.bin_size) for r in board.reference_rows] == [("oracle", 1)]
 
 
 def test_format_and_escape_helpers():

@@ -31,7 +31,8 @@
     th.setAttribute("aria-sort", dir);
   }
   Array.prototype.forEach.call(document.querySelectorAll("table.sortable"), function (table) {
-    Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th, col) {
+    var head = table.tHead.rows[table.tHead.rows.length - 1];  // the column row under the groups
+    Array.prototype.forEach.call(head.cells, function (th, col) {
       if (!th.hasAttribute("data-type")) { return; }
       th.tabIndex = 0;
       th.addEventListener("click", function () { sortBy(table, th, col); });
