@@ -62,10 +62,11 @@ def test_cli_run_then_evaluate(tmp_path, smoke_bundle, smoke_cache_dir):
     # W&B offline: the run folder holds the record as a file of the run
     assert record["wandb"]["mode"] == "offline"
     assert (Path(record["wandb"]["dir"]) / "files" / "record.json").is_file()
-    # ceilings were computed once for the dataset
-    ceilings = sorted(p.parent.name for p in out.glob("*/ceilings/*/record.json"))
+    # ceilings were computed once for the dataset, at every bin (bin_sizes, common bin, input length)
+    ceilings = sorted(p.parent.parent.name for p in out.glob("*/ceilings/*/bin*/record.json"))
     assert "oracle" in ceilings
-    assert read_record(out / cell.parts[-4] / "ceilings" / "oracle" / "record.json")["kind"] == "ceiling"
+    oracle = read_record(out / cell.parts[-4] / "ceilings" / "oracle" / "bin128" / "record.json")
+    assert oracle["kind"] == "ceiling" and oracle["hyperparameters"] == {"bin_size": 128}
 
     # re-evaluate the checkpoint into another folder
     re_out = tmp_path / "re"

@@ -54,8 +54,8 @@ def test_board_from_offline_wandb_folders_equals_board_from_records(tmp_path: Pa
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     wandb_dir = out / "wandb"
     run_folders = sorted(wandb_dir.glob("offline-run-*"))
-    # one W&B run per model cell and per ceiling (oracle, replicate 2)
-    assert len(run_folders) == 3
+    # one W&B run per model cell and per ceiling (oracle, replicate 2) at each bin (1, 32, 128, 512)
+    assert len(run_folders) == 1 + 2 * 4
     assert all((f / "files" / "record.json").is_file() for f in run_folders)
 
     from_records = _cli(["leaderboard", "--records", str(out), "--out", str(tmp_path / "a")], env)
@@ -67,3 +67,7 @@ def test_board_from_offline_wandb_folders_equals_board_from_records(tmp_path: Pa
     assert rows_a == rows_b
     labels = {(r["kind"], r["model"]) for r in rows_a}
     assert labels == {("model", "cnn-baseline"), ("ceiling", "oracle"), ("ceiling", "replicate2")}
+    bins = sorted((r["model"], int(r["bin_size"])) for r in rows_a if r["kind"] == "ceiling")
+    assert bins == [(name, b) for name in ("oracle", "replicate2") for b in (1, 32, 128, 512)]
+    (model,) = [r for r in rows_a if r["kind"] == "model"]
+    assert model["wholechrom_common.pearson_pct_oracle"] != ""  # against the oracle at the common bin
