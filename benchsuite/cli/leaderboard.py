@@ -77,6 +77,7 @@ def leaderboard(
     from rich.text import Text
 
     from benchsuite.errors import ConfigError, RecordError
+    from benchsuite.evaluate.registry import RANKING_METRIC, headline_metrics
     from benchsuite.leaderboard.build import write_leaderboards
     from benchsuite.leaderboard.gather import gather_records
     from benchsuite.leaderboard.tables import Provenance, format_value, machine_description
@@ -120,14 +121,14 @@ def leaderboard(
     for item in written:
         board = item.board
         table = Table(title=Text(f"{board.dataset_name} ({board.fingerprint[:12]})"), title_justify="left")
-        columns = ["wholechrom.pearson", "peak.auroc", "cagi5.robust", "robustness.variation"]
-        for name in ["rank", "model", "task", *columns]:
-            if name in ("model", "task"):
+        columns = list(dict.fromkeys([RANKING_METRIC, *headline_metrics()]))
+        for name in ["rank", "model", "task", "bin", *columns]:
+            if name in ("model", "task", "bin"):
                 table.add_column(name, justify="left", overflow="fold", min_width=8)
             else:
                 table.add_column(name, justify="right", overflow="fold")
         for row in board.all_rows:
-            cells = ["ref" if row.rank is None else str(row.rank), row.label, row.task]
+            cells = ["ref" if row.rank is None else str(row.rank), row.label, row.task, row.bin_label]
             cells += [format_value(row.value(c), metric=c) for c in columns]
             table.add_row(*(Text(c) for c in cells))
         console.print(table, markup=False)
