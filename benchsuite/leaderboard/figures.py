@@ -196,13 +196,19 @@ def place_labels(ax: Any, points: list[tuple[str, float, float]]) -> list[Any]:
     return best[1]
 
 
-def _scatter(board: Board, x: str, y: str, title: str, path: Path) -> bool:
+#: figures whose y metric is comparable only at equal bin: one figure per bin
+SPLIT_BY_BIN = frozenset({"robustness_vs_perseq"})
+
+
+def _scatter(board: Board, x: str, y: str, title: str, path: Path, bin_size: int | None = None) -> bool:
     import matplotlib
 
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
     points = _points(board, x, y)
+    if bin_size is not None:
+        points = [p for p in points if p[0].bin_size == bin_size]
     if not points:
         log.info("figure %s skipped: no row has both %s and %s", path.name, x, y)
         return False
@@ -285,6 +291,15 @@ def make_figures(board: Board, out_dir: Path) -> dict[str, Path]:
     out_dir = Path(out_dir)
     written: dict[str, Path] = {}
     for stem, (x, y, title) in SCATTERS.items():
+        if stem in SPLIT_BY_BIN:  # e.g. robustness: scores are comparable only at equal bin
+            bins = sorted(
+                {r.bin_size for r, _, _ in _points(board, x, y) if r.kind != "ceiling" and r.bin_size}
+            )
+            for b in bins:
+                path, titled = out_dir / f"{stem}_bin{b}.png", f"{title}, {b}-bp bin"
+                if _scatter(board, x, y, titled, path, bin_size=b):
+                    written[titled] = path
+            continue
         path = out_dir / f"{stem}.png"
         if _scatter(board, x, y, title, path):
             written[title] = path

@@ -86,3 +86,20 @@ def test_ceilings_are_drawn_at_the_bins_the_axes_compare(sample_runs):
     refs = {(r.model, r.bin_size) for r, _, _ in own if r.kind == "ceiling"}
     assert refs == {(name, b) for name in ("oracle", "replicate2") for b in model_bins}
     assert np.isfinite([x for _, x, _ in own]).all()
+
+
+def test_robustness_figure_is_split_by_bin(sample_runs, tmp_path):
+    """Robustness scores are comparable only at equal bin: one figure per model bin, each with
+    only that bin's models and ceilings."""
+    from benchsuite.leaderboard.figures import make_figures
+
+    (board,) = build_boards(gather_records(records=[sample_runs]).records)
+    own = _points(board, "perseq.pearson", "robustness.variation")
+    bins = sorted({r.bin_size for r, _, _ in own if r.kind != "ceiling"})
+    written = make_figures(board, tmp_path)
+    names = sorted(p.name for p in written.values() if p.name.startswith("robustness"))
+    assert names == sorted(f"robustness_vs_perseq_bin{b}.png" for b in bins)
+    assert not (tmp_path / "robustness_vs_perseq.png").exists()
+    assert all(
+        f"{b}-bp bin" in title for title, p in written.items() for b in bins if p.name.endswith(f"bin{b}.png")
+    )
