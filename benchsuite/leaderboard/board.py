@@ -112,6 +112,8 @@ class Board:
     dataset_names: list[str] = field(default_factory=list)  # all names seen for this fingerprint
     common_bin: int | None = None
     input_length: int | None = None
+    #: test tiles behind each ``thresholded.pearson@{t}`` column (threshold text -> count)
+    threshold_counts: dict[str, int] = field(default_factory=dict)
 
     @property
     def all_rows(self) -> list[Row]:
@@ -173,6 +175,15 @@ def bin_label(bin_size: int | None, task: str, input_length: int | None) -> str:
         length = input_length if input_length else bin_size
         return f"per sequence ({length:,} bp)" if length else "per sequence"
     return "n/a" if bin_size is None else f"{bin_size:,} bp"
+
+
+def _threshold_counts(records: Iterable[SourcedRecord]) -> dict[str, int]:
+    """Test tiles selected by each threshold (the same for every record of a dataset)."""
+    for item in records:
+        counts = ((item.record.get("tables") or {}).get("thresholded") or {}).get("n_sequences")
+        if isinstance(counts, dict) and counts:
+            return {str(k): int(v) for k, v in counts.items()}
+    return {}
 
 
 def _geometry(records: Iterable[SourcedRecord], key: str) -> int | None:
@@ -317,6 +328,7 @@ def _build_board(
         conflicts=conflicts,
         common_bin=_geometry(items, "common_bin"),
         input_length=input_length,
+        threshold_counts=_threshold_counts(items),
     )
 
 

@@ -122,9 +122,13 @@ def tie_text(tie: Tie | None, rank: int | None) -> tuple[str, str]:
     return (TIE_MARK if tie.tied else ""), f"{verdict}: {detail}"
 
 
-def column_label(metric: str, common_bin: int | None) -> str:
-    """Header text: the metric with its resolution (``own bin`` or the common bin in bp)."""
+def column_label(metric: str, common_bin: int | None, threshold_counts: dict[str, int] | None = None) -> str:
+    """Header text: the metric with its resolution (``own bin`` or the common bin in bp); a
+    thresholded Pearson also says how many test tiles it rests on (``n=303``)."""
     if is_own_bin(metric):
+        threshold = metric.partition("@")[2]
+        if threshold and threshold_counts and threshold in threshold_counts:
+            return f"{metric} (own bin, n={threshold_counts[threshold]:,})"
         return f"{metric} (own bin)"
     spec = metric_spec(metric)
     if spec is not None and spec.resolution == "common bin":

@@ -105,7 +105,7 @@ def _head(board: Board, derived: dict[str, Derived]) -> str:
             better = ' data-better="lower"' if m in LOWER_IS_BETTER else ""
             start = ' class="g-start"' if i == 0 else ""
             tip = column_tooltip(m, board.common_bin)
-            text = _breakable(column_label(m, board.common_bin))
+            text = _breakable(column_label(m, board.common_bin, board.threshold_counts))
             cols.append(f'<th data-type="number"{better}{start} title="{esc(tip)}">{text}</th>')
             if m in derived:
                 d = derived[m]

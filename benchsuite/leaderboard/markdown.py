@@ -48,7 +48,7 @@ def _md_header(board: Board) -> tuple[list[str], list[str]]:
     header = ["rank", TIE_MARK, "model", "task", "bin", "seeds"]
     align = ["---:", ":---:", ":---", ":---", ":---", "---:"]
     for m in board.columns:
-        header.append(column_label(m, board.common_bin))
+        header.append(column_label(m, board.common_bin, board.threshold_counts))
         align.append("---:")
         if m in derived:
             header.append(derived[m].header)

@@ -260,3 +260,19 @@ def test_motif_figure_found_below_the_record_folder(tmp_path) -> None:
     assert find_motif_figure(SimpleNamespace(records=[item])) == logo
     item.record["figures"] = {"motifs.logos": "missing.png"}
     assert find_motif_figure(SimpleNamespace(records=[item])) is None
+
+
+def test_thresholded_headers_say_how_many_tiles_they_rest_on(board):
+    from benchsuite.leaderboard.formatting import column_label
+    from benchsuite.leaderboard.tables import board_markdown
+
+    assert board.threshold_counts == {"2": 303, "10": 48}
+    assert column_label("thresholded.pearson@2", 128, board.threshold_counts) == (
+        "thresholded.pearson@2 (own bin, n=303)"
+    )
+    assert (
+        column_label("thresholded.pearson@4", 128, board.threshold_counts)
+        == "thresholded.pearson@4 (own bin)"
+    )
+    assert column_label("perseq.pearson", 128, board.threshold_counts) == "perseq.pearson (own bin)"
+    assert "n=48" in board_markdown(board, PROV)

@@ -157,7 +157,9 @@ def make_record(
             "bin_size": bin_size,
             "common_bin": common_bin,
             "input_length": input_length,
-        }
+        },
+        # tiles behind each threshold (one per threshold of the factory's thresholded metrics)
+        "thresholded": {"n_sequences": {"2": 303, "10": 48}},
     }
     hyperparameters: dict = {"lr": 1e-3, "batch_size": 64, "loss": "poisson"}
     if kind == "ceiling":
