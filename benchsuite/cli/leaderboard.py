@@ -5,8 +5,15 @@ from __future__ import annotations
 import logging
 import shlex
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
+
+from benchsuite.cli.output import echo_json, stdout_console, stdout_to_stderr
+
+if TYPE_CHECKING:  # pragma: no cover
+    from benchsuite.leaderboard.build import WrittenBoard
+    from benchsuite.leaderboard.gather import GatherResult
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +27,13 @@ _DESCRIPTION = (
     "leaderboard.csv, records.csv, per_target.csv, board.json, figures/), plus OUT/index.html and "
     "OUT/README.md.\n\n"
     "Exit status: non-zero when no valid record remains, or with --strict when any record was refused."
+    "\n\n"
+    "--json: stdout is one JSON document instead of the tables (logs go to stderr): "
+    '{"ranking_metric", "index", "boards": [{"dataset", "fingerprint", "profile", "folder", '
+    '"records_used", "rows": [{"rank" (null for a ceiling), "kind" (model or ceiling), "model", "task", '
+    '"bin", "bin_size", "seeds": [INT], "value" (of the ranking metric, or null), "ci95": [LO, HI] or '
+    'null}]}], "records": {"used", "refused", "superseded", "duplicates"}, "refused": [{"source", '
+    '"reason"}]}.'
 )
 
 
@@ -70,17 +84,15 @@ def leaderboard(
         None, "--fingerprint", help="Only build the board of this dataset fingerprint (prefix allowed)."
     ),
     strict: bool = typer.Option(False, "--strict", help="Fail (and write nothing) if any record is refused."),
+    as_json: bool = typer.Option(
+        False, "--json", help="Print one JSON document on stdout instead of the tables (shape: see above)."
+    ),
 ) -> None:
     """Build the leaderboard from result records (local folders, W&B run folders, W&B projects)."""
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
-
     from benchsuite.errors import ConfigError, RecordError
-    from benchsuite.evaluate.registry import RANKING_METRIC, headline_metrics
     from benchsuite.leaderboard.build import write_leaderboards
     from benchsuite.leaderboard.gather import gather_records
-    from benchsuite.leaderboard.tables import Provenance, format_value, machine_description
+    from benchsuite.leaderboard.tables import Provenance, machine_description
     from benchsuite.results.record import current_harness_version
 
     records = list(records or [])
@@ -93,10 +105,10 @@ def leaderboard(
             hint="pass --records runs/ (the output folder of `benchsuite run`), --wandb-dir DIR "
             "or --wandb ENTITY/PROJECT",
         )
-    gathered = gather_records(
-        records=records, wandb_dirs=wandb_dirs, wandb_projects=wandb_projects, fingerprint=fingerprint
-    )
-    console = Console()
+    with stdout_to_stderr(as_json):
+        gathered = gather_records(
+            records=records, wandb_dirs=wandb_dirs, wandb_projects=wandb_projects, fingerprint=fingerprint
+        )
     sources = ", ".join(gathered.sources)
     if not gathered.records:
         detail = f"; {len(gathered.refused)} refused (see above)" if gathered.refused else ""
@@ -117,7 +129,23 @@ def leaderboard(
         machine=machine_description(),
         title=title or "benchsuite leaderboard",
     )
-    written = write_leaderboards(gathered, out, provenance)
+    with stdout_to_stderr(as_json):
+        written = write_leaderboards(gathered, out, provenance)
+    if as_json:
+        echo_json(_leaderboard_json(written, gathered, out))
+    else:
+        _print_boards(written, gathered, out)
+
+
+def _print_boards(written: list[WrittenBoard], gathered: GatherResult, out: Path) -> None:
+    """The console tables of the boards (ranking metric first, then the headline metrics)."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from benchsuite.evaluate.registry import RANKING_METRIC, headline_metrics
+    from benchsuite.leaderboard.tables import format_value
+
+    console = stdout_console()
     for item in written:
         board = item.board
         table = Table(title=Text(f"{board.dataset_name} ({board.fingerprint[:12]})"), title_justify="left")
@@ -146,3 +174,51 @@ def leaderboard(
         highlight=False,
         soft_wrap=True,
     )
+
+
+def _leaderboard_json(written: list[WrittenBoard], gathered: GatherResult, out: Path) -> dict[str, Any]:
+    """The ``--json`` document of ``benchsuite leaderboard`` (shape: see :data:`_DESCRIPTION`)."""
+    from benchsuite.evaluate.registry import RANKING_METRIC
+
+    boards = []
+    for item in written:
+        board = item.board
+        rows = []
+        for row in board.all_rows:
+            cell = row.cells.get(RANKING_METRIC)
+            has_interval = cell is not None and cell.lo is not None and cell.hi is not None
+            rows.append(
+                {
+                    "rank": row.rank,
+                    "kind": row.kind,
+                    "model": row.model,
+                    "task": row.task,
+                    "bin": row.bin_label,
+                    "bin_size": row.bin_size,
+                    "seeds": list(row.seeds),
+                    "value": row.value(RANKING_METRIC),
+                    "ci95": [cell.lo, cell.hi] if cell is not None and has_interval else None,
+                }
+            )
+        boards.append(
+            {
+                "dataset": board.dataset_name,
+                "fingerprint": board.fingerprint,
+                "profile": board.profile,
+                "folder": str(item.folder),
+                "records_used": sum(len(row.records) for row in board.all_rows),
+                "rows": rows,
+            }
+        )
+    return {
+        "ranking_metric": RANKING_METRIC,
+        "index": str(Path(out) / "index.html"),
+        "boards": boards,
+        "records": {
+            "used": len(gathered.records),
+            "refused": len(gathered.refused),
+            "superseded": len(gathered.conflicts),
+            "duplicates": len(gathered.duplicates),
+        },
+        "refused": [{"source": r.source, "reason": r.reason} for r in gathered.refused],
+    }

@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
+from benchsuite.cli.output import echo_json, stdout_console, stdout_to_stderr
 from benchsuite.errors import ConfigError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -41,7 +42,12 @@ def list_command(
     metrics: bool = typer.Option(
         False, "--metrics", help="List the harness's metrics (name, family, definition, direction) instead."
     ),
-    as_json: bool = typer.Option(False, "--json", help="With --metrics: print the registry as JSON."),
+    as_json: bool = typer.Option(
+        False,
+        "--json",
+        help="Print one JSON document on stdout (the models, tasks and load failures; "
+        "with --metrics, the metric registry) instead of tables.",
+    ),
     markdown: bool = typer.Option(
         False, "--markdown", help="With --metrics: print docs/metrics.md (the registry as Markdown)."
     ),
@@ -51,15 +57,21 @@ def list_command(
     Plugins are discovered from the entry points of group ``benchsuite``;
     ``BENCHSUITE_PLUGINS=a,b`` restricts loading to the named entry points / distributions.
     With ``--metrics``, list every metric of the harness from its registry instead.
-    """
-    from rich.console import Console
 
+    With ``--json``, stdout is one JSON document (logs go to stderr):
+    {"profile", "input_length", "num_targets",
+    "models": [{"name", "plugin", "distribution", "version", "description", "tasks": [KIND],
+    "resolution": {KIND: TEXT}, "bin_size", "parameters": {KIND: INT or null},
+    "build_errors": {KIND: MESSAGE}}],
+    "tasks": [{"name", "output", "data", "loss", "models": [NAME]}],
+    "failures": [{"plugin", "distribution", "version", "stage", "reason", "hint"}],
+    "skipped": [PLUGIN], "plugins_loaded": INT}.
+    With ``--metrics --json``: {"harness_version", "metrics": [...]}.
+    """
     from benchsuite.plugins import load_plugins
 
-    if (as_json or markdown) and not metrics:
-        raise ConfigError(
-            "--json and --markdown apply to --metrics", source="--json/--markdown", hint="add --metrics"
-        )
+    if markdown and not metrics:
+        raise ConfigError("--markdown applies to --metrics", source="--markdown", hint="add --metrics")
     if metrics:
         _print_metrics(as_json=as_json, markdown=markdown)
         return
@@ -78,14 +90,19 @@ def list_command(
     finally:
         plugin_logger.setLevel(previous)
 
-    console = Console()
+    if as_json:
+        with stdout_to_stderr():
+            document = _list_json(registry, profile, check)
+        echo_json(document)
+        return
+    console = stdout_console()
     _print_models(console, registry, profile, check)
     _print_tasks(console, registry)
     _print_failures(console, registry)
 
 
-def _count_parameters(registered: RegisteredModel, kind: str, profile: str, check: bool) -> str:
-    """Parameter count of the model built for ``kind`` under ``profile``, or the build error."""
+def _build_count(registered: RegisteredModel, kind: str, profile: str, check: bool) -> tuple[int | None, str]:
+    """(parameter count, '') of the model built for ``kind`` under ``profile``, or (None, the error)."""
     from benchsuite.errors import BenchsuiteError, ModelContractError
 
     length, targets = PROFILE_GEOMETRY[profile]
@@ -93,15 +110,22 @@ def _count_parameters(registered: RegisteredModel, kind: str, profile: str, chec
         task = registered.spec.task_spec(kind, input_length=length, num_targets=targets)
         model = registered.build(task, profile=profile, check=check)
     except ModelContractError as exc:
-        return f"[red]contract violated: {_escape(exc.message)}[/]"
+        return None, f"contract violated: {exc.message}"
     except BenchsuiteError as exc:
         cause = exc.__cause__
         if cause is not None and not isinstance(cause, BenchsuiteError):  # build() raised: show its error
-            return f"[red]build failed: {_escape(f'{type(cause).__name__}: {cause}')}[/]"
-        return f"[red]{_escape(exc.message)}[/]"
+            return None, f"build failed: {type(cause).__name__}: {cause}"
+        return None, exc.message
     except Exception as exc:  # noqa: BLE001 - a faulty plugin must not break the listing
-        return f"[red]build failed: {_escape(f'{type(exc).__name__}: {exc}')}[/]"
-    count = sum(p.numel() for p in model.parameters())
+        return None, f"build failed: {type(exc).__name__}: {exc}"
+    return sum(p.numel() for p in model.parameters()), ""
+
+
+def _count_parameters(registered: RegisteredModel, kind: str, profile: str, check: bool) -> str:
+    """Parameter count of the model built for ``kind`` under ``profile``, or the build error (markup)."""
+    count, error = _build_count(registered, kind, profile, check)
+    if count is None:
+        return f"[red]{_escape(error)}[/]"
     return f"{count:,}" + (" [green](contract ok)[/]" if check else "")
 
 
@@ -197,11 +221,65 @@ def _print_failures(console: Console, registry: Registry) -> None:
     console.print(table)
 
 
+def _list_json(registry: Registry, profile: str, check: bool) -> dict[str, Any]:
+    """The ``--json`` document of ``benchsuite list`` (shape: see :func:`list_command`)."""
+    from benchsuite.plugins import TASK_KINDS
+    from benchsuite.plugins.spec import TASK_DESCRIPTIONS
+
+    length, targets = PROFILE_GEOMETRY[profile]
+    models = []
+    for registered in registry:
+        kinds = [k for k in TASK_KINDS if k in registered.spec.tasks]
+        counts = {kind: _build_count(registered, kind, profile, check) for kind in kinds}
+        models.append(
+            {
+                "name": registered.name,
+                "plugin": registered.plugin,
+                "distribution": registered.distribution,
+                "version": registered.version,
+                "description": registered.spec.description,
+                "tasks": kinds,
+                "resolution": {kind: _resolution(registered, kind) for kind in kinds},
+                "bin_size": registered.spec.bin_size,
+                "parameters": {kind: count for kind, (count, _) in counts.items()},
+                "build_errors": {kind: error for kind, (count, error) in counts.items() if count is None},
+            }
+        )
+    tasks = [
+        {
+            "name": kind,
+            **{key: TASK_DESCRIPTIONS[kind][key] for key in ("output", "data", "loss")},
+            "models": list(names),
+        }
+        for kind, names in registry.tasks.items()
+    ]
+    failures = [
+        {
+            "plugin": error.plugin,
+            "distribution": error.distribution,
+            "version": error.version,
+            "stage": error.stage,
+            "reason": error.reason,
+            "hint": error.hint,
+        }
+        for error in registry.errors
+    ]
+    return {
+        "profile": profile,
+        "input_length": length,
+        "num_targets": targets,
+        "models": models,
+        "tasks": tasks,
+        "failures": failures,
+        "skipped": list(registry.skipped),
+        "plugins_loaded": len(registry.plugins),
+    }
+
+
 def _print_metrics(*, as_json: bool, markdown: bool) -> None:
     """The metric registry as a table, JSON or Markdown (``docs/metrics.md``)."""
     import json
 
-    from rich.console import Console
     from rich.table import Table
 
     from benchsuite.evaluate import HARNESS_VERSION
@@ -230,6 +308,6 @@ def _print_metrics(*, as_json: bool, markdown: bool) -> None:
             m.resolution,
             m.definition,
         )
-    console = Console()
+    console = stdout_console()
     console.print(table)
     console.print("* headline metric (run summary)")

@@ -12,6 +12,15 @@ RUN_HELP = (
     "Select models with --all (every registered model x each task it supports) or --model NAME "
     "(repeatable or comma-separated). Without --bundle the profile's simulated bundle is made once under "
     "OUT/bundles/. Records: OUT/<dataset fingerprint>/<model>/<task>/seed<seed>/record.json."
+    "\n\n"
+    "Exit status: 0 when every cell finished, 1 when any failed (with or without --json)."
+    "\n\n"
+    "--json: stdout is one JSON document, the summary (logs and progress go to stderr): "
+    '{"exit_code", "seconds", "root", "bundle", "dataset_fingerprint", "headline_metrics": [NAME], '
+    '"totals": {"cells", "finished", "failed", "by_status": {STATUS: COUNT}}, '
+    '"outcomes": [{"model", "task", '
+    '"kind" (model or ceiling), "status" (trained, evaluated, skipped, failed, trained-only), '
+    '"seconds", "record" (path or null), "metrics": {NAME: FLOAT or null}, "error"}]}.'
 )
 
 
@@ -56,9 +65,13 @@ def register(app: typer.Typer) -> None:
             False, "--no-ceilings", help="Skip the oracle / replicate-2 ceilings."
         ),
         cache: Path = typer.Option(None, "--cache", help="Dataset cache folder (default $BENCHSUITE_CACHE)."),
+        as_json: bool = typer.Option(
+            False, "--json", help="Print the summary as one JSON document on stdout (shape: see above)."
+        ),
     ) -> None:
         from rich.console import Console
 
+        from benchsuite.cli.output import echo_json, stdout_console, stdout_to_stderr
         from benchsuite.run.runner import RunOptions, print_summary, run_benchmark
 
         names = tuple(n.strip() for item in (model or []) for n in item.split(",") if n.strip())
@@ -84,6 +97,10 @@ def register(app: typer.Typer) -> None:
             ceilings=not no_ceilings,
             cache_dir=cache,
         )
-        summary = run_benchmark(options, console=Console(stderr=True))
-        print_summary(summary, Console())
+        with stdout_to_stderr(as_json):
+            summary = run_benchmark(options, console=Console(stderr=True))
+        if as_json:
+            echo_json(summary.to_dict())
+        else:
+            print_summary(summary, stdout_console())
         raise typer.Exit(code=summary.exit_code)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,6 +59,47 @@ class RunSummary:
         """0 when every cell finished, 1 otherwise."""
         return 1 if self.failed else 0
 
+    def to_dict(self) -> dict[str, Any]:
+        """The summary as JSON data (``benchsuite run --json``).
+
+        ``{"exit_code", "seconds", "root", "bundle", "dataset_fingerprint", "headline_metrics": [NAME],
+        "totals": {"cells", "finished", "failed", "by_status": {STATUS: COUNT}},
+        "outcomes": [{"model", "task", "kind", "status", "seconds", "record",
+        "metrics": {NAME: FLOAT or null}, "error"}]}``; paths are strings or null, non-finite numbers
+        are null.
+        """
+        by_status: dict[str, int] = {}
+        for o in self.outcomes:
+            by_status[o.status] = by_status.get(o.status, 0) + 1
+        totals = {
+            "cells": len(self.outcomes),
+            "finished": len(self.outcomes) - len(self.failed),
+            "failed": len(self.failed),
+            "by_status": by_status,
+        }
+        return {
+            "exit_code": self.exit_code,
+            "seconds": round(self.seconds, 3),
+            "root": _path(self.root),
+            "bundle": _path(self.bundle),
+            "dataset_fingerprint": self.dataset_fingerprint,
+            "headline_metrics": list(HEADLINE_METRICS),
+            "totals": totals,
+            "outcomes": [
+                {
+                    "model": o.model,
+                    "task": o.task,
+                    "kind": o.kind,
+                    "status": o.status,
+                    "seconds": round(o.seconds, 3),
+                    "record": _path(o.record),
+                    "metrics": {m: _finite(o.metrics.get(m)) for m in HEADLINE_METRICS},
+                    "error": o.error,
+                }
+                for o in self.outcomes
+            ],
+        }
+
     def table(self) -> Table:
         """The rich summary table (model, task, status, time, headline metrics)."""
         table = Table(title="benchsuite run", show_lines=False)
@@ -76,6 +118,18 @@ class RunSummary:
                 name if o.kind != "model" else escape(name), o.task, status, f"{o.seconds:.1f}s", *values
             )
         return table
+
+
+def _path(path: Path | None) -> str | None:
+    return None if path is None else str(path)
+
+
+def _finite(value: float | None) -> float | None:
+    """A metric as JSON data: None when missing or not finite."""
+    if value is None:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
 
 
 def fmt_metric(value: float | None) -> str:

@@ -32,12 +32,12 @@ def test_list_metrics_json_and_markdown() -> None:
     assert md.exit_code == 0 and md.output == metrics_markdown()
 
 
-def test_json_without_metrics_is_a_clear_error(capsys) -> None:  # noqa: ANN001 - pytest fixture
+def test_markdown_without_metrics_is_a_clear_error(capsys) -> None:  # noqa: ANN001 - pytest fixture
     import pytest
 
     from benchsuite.cli.main import main
 
     with pytest.raises(SystemExit) as exit_info:
-        main(["list", "--json"])
+        main(["list", "--markdown"])
     assert exit_info.value.code != 0
-    assert "apply to --metrics" in capsys.readouterr().err
+    assert "applies to --metrics" in capsys.readouterr().err
