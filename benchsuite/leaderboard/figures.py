@@ -7,7 +7,8 @@
 - ``robustness_vs_perseq.png``: robustness variation (lower is better) vs per-sequence Pearson r
   (both at each model's own bin);
 - ``best_model_motifs.png``: the first-layer motif logos of the rank-1 model, copied from the
-  figure its record references (when the file is still reachable).
+  figure its record references (when the file is still reachable inside that record's own
+  folder: paths outside it, ``..`` and symlinks pointing out are refused and logged).
 
 Ceilings are drawn as black stars labelled with their bin: at the common bin when both axes
 are common-bin or per-sequence metrics, at each bin a plotted model uses when an axis is an
@@ -240,25 +241,48 @@ def _scatter(board: Board, x: str, y: str, title: str, path: Path, bin_size: int
     return True
 
 
-def _resolve_figure(path_text: str, base_dir: Path | None) -> Path | None:
-    """Find a record's figure: absolute, relative to the record's folder or to the working
-    directory the run was started from, or anywhere below the record's folder by file name."""
+def _inside(path: Path, folder: Path) -> bool:
+    """Whether ``path``, symlinks resolved, lies in ``folder`` (already resolved)."""
+    return path.resolve().is_relative_to(folder)
+
+
+def _resolve_figure(path_text: str, base_dir: Path | None, source: str = "") -> Path | None:
+    """Find a record's figure, confined to the record's own folder ``base_dir``.
+
+    Tried in turn: the path itself when absolute, else relative to the record's folder and to the
+    working directory the run was started from (``benchsuite run`` writes
+    ``runs/<fp>/<model>/<task>/seed<k>/figures/...``), then the file name anywhere below the
+    record's folder (a moved run folder). A file is used only if it resolves inside the record's
+    folder: an absolute path outside it, ``..`` in the path or a symlink pointing outside is
+    refused and logged with the record and the reason (None is returned).
+    """
+
+    def refuse(reason: str) -> None:
+        log.warning("figure %r of record %s refused: %s", path_text, source or "?", reason)
+
     path = Path(path_text)
-    candidates = [path] if path.is_absolute() else [Path.cwd() / path]
-    if base_dir is not None:
-        if not path.is_absolute():
-            candidates.append(base_dir / path)
-        candidates.append(base_dir / path.name)
-    for c in candidates:
-        if c.is_file():
-            return c
-    if base_dir is not None and base_dir.is_dir():
-        return next((c for c in sorted(base_dir.rglob(path.name)) if c.is_file()), None)
-    return None
+    if base_dir is None:
+        refuse("the record has no folder of its own that figures could be confined to")
+        return None
+    if ".." in path.parts:
+        refuse("'..' in the path (figures must lie inside the record's folder)")
+        return None
+    folder = base_dir.resolve()
+    candidates = [path] if path.is_absolute() else [base_dir / path, Path.cwd() / path]
+    outside = [c for c in candidates if c.is_file() and not _inside(c, folder)]
+    found = next((c for c in candidates if c.is_file() and _inside(c, folder)), None)
+    if found is None and not outside and folder.is_dir():  # missing: look for it by name
+        by_name = [c for c in sorted(base_dir.rglob(path.name)) if c.is_file()]
+        outside = [c for c in by_name if not _inside(c, folder)]
+        found = next((c for c in by_name if _inside(c, folder)), None)
+    if found is None and outside:
+        refuse(f"{outside[0]} resolves to {outside[0].resolve()}, outside the record's folder {folder}")
+    return found
 
 
 def find_motif_figure(row: Row) -> Path | None:
-    """The motif-logo figure referenced by one of the row's records, if the file exists.
+    """The motif-logo figure referenced by one of the row's records, if the file exists inside
+    that record's folder (see :func:`_resolve_figure`).
 
     Figures whose name contains ``logo`` are preferred over other ``motif`` figures.
     """
@@ -267,7 +291,7 @@ def find_motif_figure(row: Row) -> Path | None:
         names = sorted(figures, key=lambda n: (("logo" not in n.lower()), n))
         for name in names:
             if "logo" in name.lower() or "motif" in name.lower():
-                found = _resolve_figure(figures[name], item.base_dir)
+                found = _resolve_figure(str(figures[name]), item.base_dir, item.source)
                 if found is not None and found.suffix.lower() == ".png":
                     return found
     return None

@@ -9,6 +9,10 @@ identity (rank, tie with the leader and the interval of the difference, kind, mo
 bin), then per metric the mean over seeds with ``_lo`` / ``_hi`` (95% bootstrap interval) and
 ``_sd`` (over seeds), then the "% of oracle" columns and, for each own-bin main column, the
 reference ceiling at the row's bin (``<metric>_<ceiling>_own_bin``).
+
+Every CSV is safe to open in a spreadsheet: a text cell starting with ``=``, ``+``, ``-``, ``@``,
+a tab or a carriage return gets a leading single quote (:func:`csv_text`); numbers (negative
+ones included) are written as numbers.
 """
 
 from __future__ import annotations
@@ -65,15 +69,41 @@ __all__ = [
     "describe_metric",
     "record_machines",
     "own_bin_ceiling_columns",
+    "csv_text",
 ]
+
+#: first characters that make a spreadsheet read a cell as a formula
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class _Number(str):
+    """A formatted number: written as is (only text cells are neutralised)."""
+
+
+def csv_text(value: object) -> object:
+    """A CSV cell that no spreadsheet runs as a formula: text starting with one of
+    :data:`FORMULA_START` gets a leading ``'``; numbers (and :class:`_Number` text) are unchanged."""
+    if isinstance(value, str) and not isinstance(value, _Number) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+class _SafeWriter:
+    """``csv.writer`` whose rows go through :func:`csv_text`."""
+
+    def __init__(self, buf: io.StringIO) -> None:
+        self._writer = csv.writer(buf, lineterminator="\n")
+
+    def writerow(self, fields: list) -> None:
+        self._writer.writerow([csv_text(f) for f in fields])
 
 
 def _csv_number(value: float | None) -> str:
-    return "n/a" if value is None else repr(float(value))
+    return "n/a" if value is None else _Number(repr(float(value)))
 
 
 def _optional(value: float | None) -> str:
-    return "" if value is None else repr(float(value))
+    return "" if value is None else _Number(repr(float(value)))
 
 
 def _bin(row: Row) -> str:
@@ -90,13 +120,13 @@ def _tie_fields(row: Row) -> list[str]:
         return ["leader", "", ""]
     if row.tie is None:
         return ["", "", ""]
-    return ["tied" if row.tie.tied else "behind", repr(row.tie.lo), repr(row.tie.hi)]
+    return ["tied" if row.tie.tied else "behind", _optional(row.tie.lo), _optional(row.tie.hi)]
 
 
 def board_csv(board: Board) -> str:
     """The board as CSV: one row per (model, task), then per (ceiling, bin); every metric."""
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    writer = _SafeWriter(buf)
     derived = derived_columns(board)
     ceilings = own_bin_ceiling_columns(board)
     header = ["rank", "tie", "tie_diff_lo", "tie_diff_hi", "kind", "model", "task", "bin_size", "bin"]
@@ -123,7 +153,7 @@ def board_csv(board: Board) -> str:
 def records_csv(board: Board) -> str:
     """One row per record (seed) of the board: identity, bin, checksum and every metric mean."""
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    writer = _SafeWriter(buf)
     writer.writerow(
         ["kind", "model", "task", "bin_size", "seed", "checksum", "created_at", *board.all_columns]
     )
@@ -142,7 +172,7 @@ def records_csv(board: Board) -> str:
 def per_target_csv(board: Board) -> str:
     """Long-format per-target values (mean over seeds): kind, model, task, bin, metric, target, value."""
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    writer = _SafeWriter(buf)
     writer.writerow(["kind", "model", "task", "bin_size", "metric", "target", "value"])
     for row in board.all_rows:
         for metric in board.all_columns:

@@ -132,3 +132,44 @@ def sample_runs(tmp_path) -> Path:
             )
             write(root / "ceilings" / name / f"bin{bin_size}", rec)
     return tmp_path / "runs"
+
+
+#: strings a hostile record may carry (model name, plugin, distribution, task, n/a reason): HTML,
+#: spreadsheet formulas, Markdown table breakers, backticks, newlines, links
+INJECTED = (
+    XSS_NAME,
+    '=HYPERLINK("http://x","y")',
+    "+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(1+1)",
+    "\tleading tab",
+    "| pipe | cell",
+    "`code` and ``more``",
+    "line one\nline two\rthree",
+    "[link](javascript:x)",
+)
+#: a negative metric value that CSVs must keep a number
+NEGATIVE = -0.106
+
+
+@pytest.fixture()
+def hostile_runs(tmp_path) -> Path:
+    """runs/<fp12>/m<i>/seed0/record.json: one model per :data:`INJECTED` string, used as its
+    name, plugin, distribution, task and the reason its motif metrics are not applicable;
+    ``cagi5.standard`` is :data:`NEGATIVE`. The best model (m0) references a motif figure outside
+    its record's folder (``outside/secret.png``), which the board must not copy."""
+    root = tmp_path / "runs" / FINGERPRINT[:12]
+    secret = _png(tmp_path / "outside" / "secret.png")
+    for i, text in enumerate(INJECTED):
+        rec = make_record(
+            text,
+            text,
+            plugin=text,
+            distribution=text,
+            overrides={RANK: 0.9 - 0.05 * i, "cagi5.standard": NEGATIVE, "motifs.hit_ratio": None},
+            not_applicable={"motifs": text},
+            figures={"motifs.logos": str(secret)} if i == 0 else {},
+            bootstrap=_boot(0.9 - 0.05 * i, 0),
+        )
+        write(root / f"m{i}" / "seed0", rec)
+    return tmp_path / "runs"

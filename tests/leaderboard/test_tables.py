@@ -256,6 +256,7 @@ def test_motif_figure_found_below_the_record_folder(tmp_path) -> None:
     item = SimpleNamespace(
         record={"seed": 0, "figures": {"motifs.logos": "elsewhere/runs/fp/m/figures/motifs/motif_logos.png"}},
         base_dir=record_dir,
+        source=str(record_dir / "record.json"),
     )
     assert find_motif_figure(SimpleNamespace(records=[item])) == logo
     item.record["figures"] = {"motifs.logos": "missing.png"}

@@ -139,13 +139,16 @@ def make_record(
     common_bin: int = COMMON_BIN,
     bootstrap: Mapping[str, Sequence[float | None]] | None = None,
     ci95: Mapping[str, Sequence[float]] | None = None,
+    plugin: str | None = None,
+    distribution: str = "benchsuite",
 ) -> dict:
     """A valid, checksummed record built by build_record.
 
     ``tables["evaluation"]`` gets the output bin (``bin_size``; default 1 for quantitative
     models and ceilings, the input length for binary models), the common bin and the input
     length. A ceiling also gets ``hyperparameters={"bin_size": ...}`` and
-    ``tables["ceiling"]`` like ``benchsuite run`` writes them.
+    ``tables["ceiling"]`` like ``benchsuite run`` writes them. ``plugin`` defaults to
+    ``benchsuite.baselines`` for models and ``benchsuite`` for ceilings.
     """
     m = dict(FULL_MEANS if means is None else means)
     m.update(overrides or {})
@@ -165,11 +168,12 @@ def make_record(
     if kind == "ceiling":
         tables["ceiling"] = {"kind": model, "bin_size": bin_size}
         hyperparameters = {"bin_size": bin_size}
+    default_plugin = "benchsuite.baselines" if kind == "model" else "benchsuite"
     return build_record(
         kind=kind,
         model=model,
-        plugin="benchsuite.baselines" if kind == "model" else "benchsuite",
-        distribution="benchsuite",
+        plugin=plugin if plugin is not None else default_plugin,
+        distribution=distribution,
         distribution_version="0.1.0",
         task=task,
         dataset_name=dataset_name,
