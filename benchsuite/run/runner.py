@@ -177,7 +177,8 @@ def run_benchmark(
 
 
 def _check_options(options: RunOptions) -> None:
-    """Refuse an unknown profile or W&B mode, ``--max-epochs < 1`` and ``--num-workers < 0``."""
+    """Refuse an unknown profile or W&B mode, ``--max-epochs < 1``, ``--num-workers < 0`` and
+    Trainer options Lightning would reject or this machine cannot serve (before anything runs)."""
     from benchsuite.results.wandb_logging import WANDB_MODES
     from benchsuite.train.fit import TRAINING_PROFILES
 
@@ -199,6 +200,18 @@ def _check_options(options: RunOptions) -> None:
         )
     if options.num_workers < 0:
         raise ConfigError(f"--num-workers must be >= 0, got {options.num_workers}", source="--num-workers")
+    from benchsuite.train.fit import trainer_options
+    from benchsuite.train.trainer_checks import check_trainer_options
+
+    check_trainer_options(
+        trainer_options(
+            accelerator=options.accelerator,
+            devices=options.devices,
+            num_nodes=options.num_nodes,
+            strategy=options.strategy,
+            precision=options.precision,
+        )
+    )
 
 
 def _load_registry(registry: Registry | None, console: Console) -> Registry:
