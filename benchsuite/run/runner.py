@@ -177,8 +177,9 @@ def run_benchmark(
 
 
 def _check_options(options: RunOptions) -> None:
-    """Refuse an unknown profile or W&B mode, ``--max-epochs < 1``, ``--num-workers < 0`` and
-    Trainer options Lightning would reject or this machine cannot serve (before anything runs)."""
+    """Refuse, before anything runs: an unknown profile or W&B mode, ``--max-epochs < 1``,
+    ``--num-workers < 0``, ``--out``/``--cache`` paths that are files, and Trainer options
+    Lightning would reject or this machine cannot serve."""
     from benchsuite.results.wandb_logging import WANDB_MODES
     from benchsuite.train.fit import TRAINING_PROFILES
 
@@ -200,8 +201,13 @@ def _check_options(options: RunOptions) -> None:
         )
     if options.num_workers < 0:
         raise ConfigError(f"--num-workers must be >= 0, got {options.num_workers}", source="--num-workers")
+    from benchsuite.io.paths import require_directory
     from benchsuite.train.fit import trainer_options
     from benchsuite.train.trainer_checks import check_trainer_options
+
+    require_directory(Path(options.out), option="--out")
+    if options.cache_dir is not None:
+        require_directory(Path(options.cache_dir), option="--cache")
 
     check_trainer_options(
         trainer_options(
