@@ -5,20 +5,77 @@ target's directory, flushes and fsyncs it and renames it over the target with
 :func:`os.replace`; :func:`atomic_directory` builds a whole folder next to the target and
 renames it into place. On an exception the temporary file or folder is removed and the
 target is left as it was.
+
+The temporary folder of :func:`atomic_directory` is named
+``.<name>.tmp-<host>-<pid>-<random>`` (and the previous folder, while it is swapped out,
+``.<name>.old-<host>-<pid>-<random>``), so a process killed mid-build leaves a folder whose
+owner can be told: :func:`benchsuite.io.stale.remove_stale_temporaries` removes those whose
+owner process is gone.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
+import secrets
 import shutil
+import socket
 import tempfile
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["atomic_write", "atomic_path", "atomic_directory"]
+__all__ = [
+    "atomic_write",
+    "atomic_path",
+    "atomic_directory",
+    "TEMP_DIR_PATTERN",
+    "host_name",
+    "owned_temp_name",
+]
+
+#: name of a temporary (``tmp``) or swapped-out (``old``) folder of :func:`atomic_directory`
+TEMP_DIR_PATTERN = re.compile(
+    r"^\.(?P<name>.+)\.(?P<kind>tmp|old)-(?P<host>[A-Za-z0-9._]+)-(?P<pid>[0-9]+)-(?P<rand>[0-9a-f]{8})$"
+)
+
+
+def host_name() -> str:
+    """This machine's host name, with characters other than letters, digits, '.', '_' replaced."""
+    return re.sub(r"[^A-Za-z0-9._]", "_", socket.gethostname() or "localhost")
+
+
+def owned_temp_name(target_name: str, kind: str = "tmp") -> str:
+    """A fresh temporary name for ``target_name`` carrying this process's host and PID.
+
+    Parameters
+    ----------
+    target_name:
+        The final folder's name.
+    kind:
+        ``"tmp"`` (being built) or ``"old"`` (the previous folder, being replaced).
+
+    Returns
+    -------
+    str
+        ``.<target_name>.<kind>-<host>-<pid>-<8 hex digits>`` (matches :data:`TEMP_DIR_PATTERN`).
+    """
+    return f".{target_name}.{kind}-{host_name()}-{os.getpid()}-{secrets.token_hex(4)}"
+
+
+def _make_owned_dir(parent: Path, target_name: str) -> Path:
+    """Create (exclusively, mode 0700) a new owned temporary folder in ``parent``."""
+    for _ in range(100):
+        path = parent / owned_temp_name(target_name)
+        try:
+            path.mkdir(mode=0o700)
+        except FileExistsError:  # pragma: no cover - 32 random bits collided
+            continue
+        return path
+    raise FileExistsError(
+        f"could not create a temporary folder for {target_name} in {parent}"
+    )  # pragma: no cover
 
 
 def _fsync_dir(path: Path) -> None:
@@ -156,7 +213,7 @@ def atomic_directory(path: str | os.PathLike[str]) -> Iterator[Path]:
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    tmp = _make_owned_dir(target.parent, target.name)
     try:
         yield tmp
     except BaseException:
@@ -169,7 +226,7 @@ def atomic_directory(path: str | os.PathLike[str]) -> Iterator[Path]:
     old: Path | None = None
     try:
         if target.exists():
-            old = target.with_name(f".{target.name}.old-{uuid.uuid4().hex[:8]}")
+            old = target.with_name(owned_temp_name(target.name, "old"))
             os.replace(target, old)
         os.replace(tmp, target)
     except BaseException:
