@@ -7,10 +7,12 @@ with its plugin distribution and version, the task, hyperparameters and seed, ev
 software/hardware environment, the W&B run reference and a content checksum.
 
 Checksum
-    ``"sha256:" + sha256(canonical JSON of every field except "checksum")``, where the canonical
-    JSON is ``json.dumps(..., sort_keys=True, separators=(",", ":"), ensure_ascii=True,
+    ``"sha256:" + sha256(canonical JSON of every field except "checksum" and "signature")``,
+    where the canonical JSON is ``json.dumps(..., sort_keys=True, separators=(",", ":"), ensure_ascii=True,
     allow_nan=False)`` encoded as ASCII. Editing any value by hand breaks it, and
-    :func:`read_record` refuses the file.
+    :func:`read_record` refuses the file. The checksum detects accidental corruption only: anyone
+    can recompute it (see ``docs/trust.md``; :mod:`benchsuite.results.provenance` and
+    :mod:`benchsuite.results.signing` add provenance hashes and ed25519 signatures).
 
 Records are validated against ``record.schema.json`` (JSON Schema draft 2020-12) both when
 written and when read, and are written atomically.
@@ -46,6 +48,7 @@ __all__ = [
     "parse_record",
     "validate_record",
     "record_checksum",
+    "canonical_bytes",
     "current_harness_version",
     "environment_info",
     "load_schema",
@@ -119,15 +122,20 @@ def _jsonable(value: Any, where: str = "record") -> Any:
     )
 
 
-def _canonical_bytes(record: Mapping[str, Any]) -> bytes:
-    body = {k: v for k, v in record.items() if k != "checksum"}
+#: fields that are not part of the checksummed content
+_UNCHECKSUMMED = ("checksum", "signature")
+
+
+def canonical_bytes(record: Mapping[str, Any]) -> bytes:
+    """The canonical JSON bytes the checksum (and a signature) is computed over."""
+    body = {k: v for k, v in record.items() if k not in _UNCHECKSUMMED}
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False).encode(
         "ascii"
     )
 
 
 def record_checksum(record: Mapping[str, Any]) -> str:
-    """The content checksum of a record (every field except ``checksum``).
+    """The content checksum of a record (every field except ``checksum`` and ``signature``).
 
     Parameters
     ----------
@@ -139,7 +147,7 @@ def record_checksum(record: Mapping[str, Any]) -> str:
     str
         ``"sha256:<64 hex digits>"``.
     """
-    return "sha256:" + hashlib.sha256(_canonical_bytes(record)).hexdigest()
+    return "sha256:" + hashlib.sha256(canonical_bytes(record)).hexdigest()
 
 
 def _cpu_model() -> str:
@@ -245,6 +253,7 @@ def build_record(
     evaluation: dict,
     timings: dict,
     wandb: dict | None,
+    provenance: dict | None = None,
 ) -> dict:
     """Assemble a complete, checksummed result record.
 
@@ -269,6 +278,9 @@ def build_record(
         Wall-clock timings of the cell (seconds); the harness timings are added as ``harness``.
     wandb:
         ``WandbRun.reference`` (None when W&B is disabled).
+    provenance:
+        Plugin and weights hashes (:func:`benchsuite.results.provenance.build_provenance`);
+        optional, part of the checksum.
 
     Returns
     -------
@@ -320,6 +332,8 @@ def build_record(
     extra = {k: v for k, v in evaluation.items() if k not in _EVALUATION_KEYS}
     if extra:
         record["evaluation_info"] = extra
+    if provenance is not None:
+        record["provenance"] = provenance
     record = _jsonable(record)
     record["checksum"] = record_checksum(record)
     validate_record(record, source=f"record of {model}/{task}")

@@ -212,6 +212,7 @@ def _evaluate(
         eval_seconds=eval_seconds,
         eval_cpu_seconds=info.get("evaluate_cpu_seconds"),
         wandb=run.reference,
+        checkpoint=folder / "checkpoint.ckpt",
     )
 
 

@@ -143,6 +143,7 @@ def _score(
         eval_seconds=seconds,
         eval_cpu_seconds=info.get("evaluate_cpu_seconds"),
         wandb=None,
+        checkpoint=checkpoint,
     )
 
 
@@ -222,7 +223,7 @@ def _train_info_of(checkpoint: Path, extra: Mapping[str, Any]) -> dict[str, Any]
         except (OSError, ValueError):
             train_info = {}
     if not train_info:
-        train_info = {"training": extra.get("training")}
+        train_info = {"training": extra.get("training"), "extra": dict(extra)}
     return train_info
 
 

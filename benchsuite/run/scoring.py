@@ -147,6 +147,7 @@ def model_record(
     eval_seconds: float,
     wandb: dict | None,
     eval_cpu_seconds: float | None = None,
+    checkpoint: Path | None = None,
 ) -> dict[str, Any]:
     """The result record of a trained model (``kind="model"``), built and checksummed.
 
@@ -172,8 +173,16 @@ def model_record(
         CPU time of the evaluation (all threads of the process).
     wandb:
         ``WandbRun.reference``.
+    checkpoint:
+        The cell's ``checkpoint.ckpt``: the record's ``provenance`` gets the hash of its weights
+        (and always the plugin's distribution, version and files hash; see
+        :mod:`benchsuite.results.provenance`).
     """
+    from benchsuite.results.provenance import build_provenance
     from benchsuite.results.record import build_record
+
+    extra = train_info.get("extra")
+    bundle = extra.get("bundle") if isinstance(extra, Mapping) else None
 
     return build_record(
         kind="model",
@@ -202,4 +211,7 @@ def model_record(
             "evaluate_cpu_s": round(float(eval_cpu_seconds or 0.0), 3),
         },
         wandb=wandb,
+        provenance=build_provenance(
+            registered, checkpoint=checkpoint, bundle=str(bundle) if bundle else None
+        ),
     )

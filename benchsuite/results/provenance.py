@@ -1,0 +1,238 @@
+"""Provenance of a result record: which plugin code and which trained weights produced it.
+
+A record's ``provenance`` object (optional in the schema; records written before it existed are
+shown as "unverified" on the board) holds::
+
+    {"plugin": {"name", "distribution", "version", "files_sha256"},
+     "weights_sha256": "sha256:<hex>" | null,
+     "bundle": "<bundle path the cell was trained on>" | null,
+     "trained_by_suite": true}
+
+- :func:`plugin_files_sha256`: ``sha256`` over the sorted ``(relative path, sha256 of the
+  bytes)`` of an installed distribution's files (``importlib.metadata`` ``files``), skipping
+  ``__pycache__``/``*.pyc`` and the ``RECORD`` file; for a plugin registered in-process without
+  a distribution (``load_plugins(extra=[obj])``), :func:`module_files_sha256` of the source
+  file of the model's build callable.
+- :func:`weights_sha256`: a hash of the tensors of a state dict (or of the ``state_dict`` of a
+  checkpoint file) in sorted key order: name, dtype, shape and raw bytes. It does not depend on
+  how the file was pickled or when it was written.
+
+Both are lowercase ``"sha256:<64 hex digits>"``. See ``docs/trust.md`` for what they prove.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import inspect
+import sys
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from benchsuite.errors import InputFileError, PluginError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from benchsuite.plugins.manager import RegisteredModel
+
+__all__ = [
+    "plugin_files_sha256",
+    "module_files_sha256",
+    "weights_sha256",
+    "plugin_provenance",
+    "build_provenance",
+]
+
+#: distribution label of plugin objects registered in-process (see benchsuite.plugins.manager)
+_DIRECT = "<direct>"
+_CHUNK = 1 << 20
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(_CHUNK), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _combine(entries: Iterable[tuple[str, str]]) -> str:
+    """``sha256`` over sorted ``(relative path, file hash)`` pairs, one ``path\\0hash\\n`` each."""
+    digest = hashlib.sha256()
+    for rel, file_hash in sorted(entries):
+        digest.update(f"{rel}\0{file_hash}\n".encode())
+    return "sha256:" + digest.hexdigest()
+
+
+def _skipped(rel: str) -> bool:
+    parts = rel.replace("\\", "/").split("/")
+    return "__pycache__" in parts or rel.endswith(".pyc") or parts[-1] == "RECORD"
+
+
+def plugin_files_sha256(distribution: str) -> str:
+    """The hash of the installed files of a distribution.
+
+    Parameters
+    ----------
+    distribution:
+        An installed distribution name (e.g. ``benchsuite`` or ``my-models``).
+
+    Returns
+    -------
+    str
+        ``"sha256:<hex>"`` over the sorted (relative path, sha256 of the file's bytes) of the
+        files listed in the distribution's metadata, without ``__pycache__``, ``*.pyc`` and
+        ``RECORD``. Files listed but absent are hashed as ``"missing"``.
+
+    Raises
+    ------
+    PluginError
+        The distribution is not installed or lists no files.
+    """
+    try:
+        dist = importlib.metadata.distribution(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        raise PluginError(
+            f"distribution {distribution!r} is not installed",
+            source=f"distribution {distribution}",
+            hint="install the plugin distribution that produced the record",
+        ) from None
+    files = dist.files
+    if not files:
+        raise PluginError(
+            f"distribution {distribution!r} lists no installed files",
+            source=f"distribution {distribution}",
+            hint="reinstall it with pip so its file list (RECORD) is written",
+        )
+    entries = []
+    for item in files:
+        rel = str(item).replace("\\", "/")
+        if _skipped(rel):
+            continue
+        path = Path(str(item.locate()))
+        entries.append((rel, _file_sha256(path) if path.is_file() else "missing"))
+    return _combine(entries)
+
+
+def module_files_sha256(files: Iterable[str | Path]) -> str:
+    """The hash of source files given directly (plugins registered in-process).
+
+    Each file enters under its base name, so the hash does not depend on where the checkout is.
+    """
+    return _combine((Path(f).name, _file_sha256(Path(f))) for f in files)
+
+
+def _source_files(obj: Any) -> list[Path]:
+    module = inspect.getmodule(obj)
+    if module is None:
+        module = sys.modules.get(getattr(obj, "__module__", "") or "")
+    path = getattr(module, "__file__", None)
+    return [Path(path)] if path and Path(path).is_file() else []
+
+
+def _state_dict_of(source: Mapping[str, Any] | str | Path) -> Mapping[str, Any]:
+    if isinstance(source, Mapping):
+        return source
+    import torch
+
+    path = Path(source)
+    if not path.is_file():
+        raise InputFileError("checkpoint not found", source=path, hint="pass the cell's checkpoint.ckpt")
+    try:
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:
+        raise InputFileError(
+            f"cannot read checkpoint ({type(exc).__name__}: {exc})",
+            source=path,
+            hint="the file is truncated or not a checkpoint",
+        ) from exc
+    if isinstance(ckpt, Mapping) and isinstance(ckpt.get("state_dict"), Mapping):
+        return ckpt["state_dict"]
+    if isinstance(ckpt, Mapping):
+        return ckpt
+    raise InputFileError(
+        "not a checkpoint or state dict", source=path, hint="pass the cell's checkpoint.ckpt"
+    )
+
+
+def weights_sha256(source: Mapping[str, Any] | str | Path) -> str:
+    """The hash of trained weights, independent of pickling and timestamps.
+
+    Parameters
+    ----------
+    source:
+        A state dict (name -> tensor), or a checkpoint file whose ``state_dict`` is used (a file
+        holding a bare state dict works too).
+
+    Returns
+    -------
+    str
+        ``"sha256:<hex>"`` over, for each tensor in sorted key order: its name, dtype, shape
+        and raw little-endian bytes (contiguous, on CPU). Non-tensor entries are skipped.
+
+    Raises
+    ------
+    InputFileError
+        The file is missing or not a checkpoint.
+    """
+    import torch
+
+    state = _state_dict_of(source)
+    digest = hashlib.sha256()
+    for name in sorted(state):
+        value = state[name]
+        if not isinstance(value, torch.Tensor):
+            continue
+        tensor = value.detach().to("cpu").contiguous()
+        shape = ",".join(str(d) for d in tensor.shape)
+        digest.update(f"{name}\0{tensor.dtype}\0{shape}\0".encode())
+        digest.update(tensor.reshape(-1).view(torch.uint8).numpy().tobytes())
+    return "sha256:" + digest.hexdigest()
+
+
+def plugin_provenance(registered: RegisteredModel) -> dict[str, Any]:
+    """``{name, distribution, version, files_sha256}`` of the plugin that registered a model.
+
+    An installed distribution is hashed with :func:`plugin_files_sha256`; a plugin registered
+    in-process (distribution ``"<direct>"`` or not installed) by the source file of the model's
+    build callable (``files_sha256`` is None when no source file can be found).
+    """
+    files_hash: str | None
+    if registered.distribution and registered.distribution != _DIRECT:
+        try:
+            files_hash = plugin_files_sha256(registered.distribution)
+        except PluginError:
+            files_hash = None
+    else:
+        files_hash = None
+    if files_hash is None:
+        sources = _source_files(registered.spec.build)
+        files_hash = module_files_sha256(sources) if sources else None
+    return {
+        "name": registered.plugin,
+        "distribution": registered.distribution,
+        "version": registered.version,
+        "files_sha256": files_hash,
+    }
+
+
+def build_provenance(
+    registered: RegisteredModel, *, checkpoint: str | Path | None, bundle: str | None = None
+) -> dict[str, Any]:
+    """The ``provenance`` object of a record of a model trained by the suite.
+
+    Parameters
+    ----------
+    registered:
+        The model's ``RegisteredModel``.
+    checkpoint:
+        The cell's ``checkpoint.ckpt`` (None: ``weights_sha256`` is None).
+    bundle:
+        The bundle path the cell was trained on (from ``train.json``), if known.
+    """
+    return {
+        "plugin": plugin_provenance(registered),
+        "weights_sha256": weights_sha256(checkpoint) if checkpoint is not None else None,
+        "bundle": bundle,
+        "trained_by_suite": True,
+    }
