@@ -3,8 +3,10 @@
 :class:`ChunkBuilder` walks the split chromosomes in chunk-aligned blocks of a bounded size
 (one block in memory at a time). For each block it takes the candidate windows of every
 dataset kind (:mod:`benchsuite.data.windows`: the coverage-threshold grid, the test
-chromosomes' whole-chromosome tiles, the peak-centred windows and their negatives), drops
-and counts those touching an excluded region, an N base or missing (NaN) coverage, applies
+chromosomes' whole-chromosome tiles, the peak-centred windows and their negatives), checks
+the coverage it reads (finite and >= 0, NaN = missing, negative values clipped to 0 for a
+``clip_negative`` target; :func:`~benchsuite.io.trackcheck.check_coverage_values`), drops and
+counts the windows touching an excluded region, an N base or missing (NaN) coverage, applies
 the coverage threshold where one holds, labels the binary ones and appends the rest to the
 :class:`~benchsuite.data.cache.SplitWriter` of their kind and split (bookkeeping in
 :mod:`benchsuite.data.window_sets`). :meth:`ChunkBuilder.close` returns the per-kind summary
@@ -34,6 +36,7 @@ from benchsuite.data.windows import (
     peak_labels,
     window_max,
 )
+from benchsuite.io.trackcheck import check_coverage_values
 
 __all__ = ["ChunkBuilder"]
 
@@ -109,6 +112,7 @@ class ChunkBuilder:
         self.block_size = block_size
         self.negatives = manifest.binary_negatives if self.peaks is not None else None
         self.label_names = manifest.label_target_names
+        self.clip = [t.clip_negative for t in manifest.coverage_targets]
         self.chroms = [c for c in genome.chrom_sizes if any(c in v for v in split_chroms.values())]
         self.chrom_index = {c: i for i, c in enumerate(self.chroms)}
         self.sets = window_sets(
@@ -190,22 +194,26 @@ class ChunkBuilder:
 
     def _read_block(self, ctx: _ChromContext, r0: int, r1: int, with_rep2: bool) -> _Block:
         seq = self.genome.fetch_codes(ctx.name, r0, r1)
-        cov = np.empty((len(self.tracks), r1 - r0), dtype=np.float32)
-        for i, (bw, tname) in enumerate(zip(self.tracks, ctx.track_names, strict=True)):
-            cov[i] = bw.values(tname, r0, r1)
+        cov = self._read_tracks(self.tracks, ctx.track_names, r0, r1)
         missing = np.isnan(cov).any(axis=0)
         rep2 = None
         if with_rep2:
             assert self.rep2 is not None and ctx.rep2_names is not None
-            rep2 = np.empty_like(cov)
-            for i, (bw, tname) in enumerate(zip(self.rep2, ctx.rep2_names, strict=True)):
-                rep2[i] = bw.values(tname, r0, r1)
+            rep2 = self._read_tracks(self.rep2, ctx.rep2_names, r0, r1)
             missing |= np.isnan(rep2).any(axis=0)
         cum_n = np.zeros(seq.size + 1, dtype=np.int32)
         np.cumsum(seq == 4, out=cum_n[1:])
         cum_nan = np.zeros(seq.size + 1, dtype=np.int32)
         np.cumsum(missing, out=cum_nan[1:])
         return _Block(r0, seq, cov, rep2, cum_n, cum_nan, cov.max(axis=0))
+
+    def _read_tracks(self, tracks: list[Any], names: list[str], r0: int, r1: int) -> np.ndarray:
+        """(T, r1 - r0) coverage of one replicate, checked: finite and >= 0 (or clipped), NaN missing."""
+        cov = np.empty((len(tracks), r1 - r0), dtype=np.float32)
+        for i, (bw, tname) in enumerate(zip(tracks, names, strict=True)):
+            cov[i] = bw.values(tname, r0, r1)
+            check_coverage_values(cov[i], path=bw.path, chrom=tname, start=r0, clip_negative=self.clip[i])
+        return cov
 
     # ---------------------------------------------------------------- per block
 

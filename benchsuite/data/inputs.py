@@ -66,7 +66,9 @@ class BuildInputs:
         self.close()
 
 
-def open_inputs(manifest: Manifest, used: dict[str, int]) -> BuildInputs:
+def open_inputs(
+    manifest: Manifest, used: dict[str, int], genome_sizes: dict[str, int] | None = None
+) -> BuildInputs:
     """Open the tracks and read the intervals of a build.
 
     Parameters
@@ -75,6 +77,9 @@ def open_inputs(manifest: Manifest, used: dict[str, int]) -> BuildInputs:
         The manifest naming the files.
     used:
         Genome chromosome -> length of every chromosome the split uses, in genome order.
+    genome_sizes:
+        Every chromosome of the genome (default: ``used``): a peak on a chromosome outside
+        it is an error; peaks on genome chromosomes outside ``used`` are left out.
 
     Returns
     -------
@@ -85,7 +90,8 @@ def open_inputs(manifest: Manifest, used: dict[str, int]) -> BuildInputs:
     ------
     InputFileError
         Unreadable files, a track lacking a chromosome in use (or with a different length),
-        intervals past chromosome ends, chromosome-name mismatches
+        intervals past chromosome ends, an empty peak file, a peak on a chromosome the genome
+        lacks (file and line named), chromosome-name mismatches
         (:class:`~benchsuite.errors.ChromosomeNameError`) unless ``map_chrom_names``.
     """
     inputs = BuildInputs()
@@ -95,7 +101,7 @@ def open_inputs(manifest: Manifest, used: dict[str, int]) -> BuildInputs:
             inputs.excluded = read_intervals(
                 manifest.excluded, used, map_names=manifest.map_chrom_names, genome_path=manifest.genome
             )
-        _read_peaks(manifest, used, inputs)
+        _read_peaks(manifest, used, inputs, genome_sizes if genome_sizes is not None else used)
     except BaseException:
         inputs.close()
         raise
@@ -129,7 +135,9 @@ def _open_tracks(manifest: Manifest, used: dict[str, int], inputs: BuildInputs) 
         )
 
 
-def _read_peaks(manifest: Manifest, used: dict[str, int], inputs: BuildInputs) -> None:
+def _read_peaks(
+    manifest: Manifest, used: dict[str, int], inputs: BuildInputs, genome_sizes: dict[str, int]
+) -> None:
     """Read the label targets' peaks into ``inputs`` (or record why there is no binary dataset)."""
     if not manifest.label_targets:
         inputs.unavailable["binary"] = (
@@ -138,7 +146,14 @@ def _read_peaks(manifest: Manifest, used: dict[str, int], inputs: BuildInputs) -
         log.info("binary dataset not built: %s", inputs.unavailable["binary"])
         return
     inputs.peaks = [
-        read_intervals(t.peaks, used, map_names=manifest.map_chrom_names, genome_path=manifest.genome)
+        read_intervals(
+            t.peaks,
+            used,
+            map_names=manifest.map_chrom_names,
+            genome_path=manifest.genome,
+            genome_chroms=genome_sizes,
+            what="peaks",
+        )
         for t in manifest.label_targets
         if t.peaks is not None
     ]

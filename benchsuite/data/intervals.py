@@ -32,18 +32,38 @@ class Intervals:
 
 
 def read_intervals(
-    path: Path, genome_sizes: dict[str, int], *, map_names: bool, genome_path: Path
+    path: Path,
+    genome_sizes: dict[str, int],
+    *,
+    map_names: bool,
+    genome_path: Path,
+    genome_chroms: dict[str, int] | None = None,
+    what: str | None = None,
 ) -> dict[str, Intervals]:
     """Read a BED/narrowPeak file into per-chromosome interval arrays (genome names).
 
     Summits are narrowPeak column 10 (offset from the start) where given, else the midpoint.
     Only the chromosomes of ``genome_sizes`` are kept; an interval past a chromosome end is an
     :class:`~benchsuite.errors.InputFileError`.
+
+    With ``genome_chroms`` (every chromosome of the genome) the file is strict: a line on a
+    chromosome the genome lacks is an error naming the file and the line (chromosomes of the
+    genome outside ``genome_sizes``, e.g. excluded from the split, are simply left out), and
+    with ``what`` (e.g. ``"peaks"``) a file without any interval is an error too.
     """
     from benchsuite.io.bed import read_bed
     from benchsuite.io.chroms import reconcile_chrom_names
 
-    intervals = read_bed(path)
+    if genome_chroms is not None:
+        intervals = read_bed(path, chrom_sizes=genome_chroms, map_names=map_names, genome_source=genome_path)
+    else:
+        intervals = read_bed(path)
+    if what is not None and len(intervals) == 0:
+        raise InputFileError(
+            f"the {what} file has no intervals (empty, or only comment/track lines)",
+            source=path,
+            hint=f"give this target a non-empty {what} file, or remove its `{what}:` entry from the manifest",
+        )
     chrom = np.asarray(intervals.chrom).astype(str)
     start = np.asarray(intervals.start, dtype=np.int64)
     end = np.asarray(intervals.end, dtype=np.int64)

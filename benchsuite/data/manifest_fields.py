@@ -38,7 +38,7 @@ __all__ = [
     "parse_binary_negatives",
 ]
 
-_TARGET_KEYS = {"name", "track", "replicate2", "peaks", "description"}
+_TARGET_KEYS = {"name", "track", "replicate2", "peaks", "description", "clip_negative"}
 _SPLIT_LIST_KEYS = {"test", "valid", "train", "exclude"}
 _SPLIT_TABLE_KEYS = {"table", "name_column", "split_column"}
 _SPLIT_TABLE_VALUES = {"train", "valid", "test", "exclude"}
@@ -172,6 +172,12 @@ def parse_targets(check: Checker, value: Any) -> tuple[TargetSpec, ...]:
                 "missing (the target has a replicate2 track, which needs a replicate-1 track)",
                 hint="add `track:` or remove `replicate2:`",
             )
+        if item.get("track") is None and item.get("clip_negative"):
+            raise check.fail(
+                f"{where}.clip_negative",
+                "set on a target without a coverage track (it clips negative coverage values)",
+                hint="remove `clip_negative:` or add `track:`",
+            )
         name = check.string(item["name"], f"{where}.name")
         if name in seen:
             raise check.fail(
@@ -188,6 +194,7 @@ def parse_targets(check: Checker, value: Any) -> tuple[TargetSpec, ...]:
                 replicate2=check.optional_file(item, "replicate2", f"{where}.replicate2"),
                 peaks=check.optional_file(item, "peaks", f"{where}.peaks"),
                 description=description,
+                clip_negative=check.boolean(item.get("clip_negative", False), f"{where}.clip_negative"),
             )
         )
     if not any(t.track is not None for t in targets):

@@ -72,6 +72,10 @@ class TargetSpec:
         Optional BED/narrowPeak file of this target's peaks (binary labels).
     description:
         Free text (cell type, assay, accession).
+    clip_negative:
+        Read negative coverage values of this target's tracks as 0 (manifest
+        ``clip_negative: true``); by default a negative value is an error. Part of the
+        dataset fingerprint when set.
 
     Every target has a track, peaks or both.
     """
@@ -81,6 +85,7 @@ class TargetSpec:
     replicate2: Path | None = None
     peaks: Path | None = None
     description: str = ""
+    clip_negative: bool = False
 
     @property
     def has_coverage(self) -> bool:

@@ -19,37 +19,143 @@ from benchsuite.data.fingerprint import CACHE_FORMAT_VERSION
 from benchsuite.data.manifest_model import Geometry, Manifest
 from benchsuite.errors import DatasetError
 
-__all__ = ["check_selection", "empty_selection_error", "cache_meta", "write_meta"]
+__all__ = ["check_selection", "empty_selection_error", "empty_binary_error", "cache_meta", "write_meta"]
 
 
-def check_selection(manifest: Manifest, kinds: dict[str, Any], threshold: float) -> None:
-    """Raise :func:`empty_selection_error` for the first split without a coverage-threshold chunk."""
+def check_selection(
+    manifest: Manifest,
+    kinds: dict[str, Any],
+    threshold: float,
+    *,
+    split_chroms: dict[str, list[str]] | None = None,
+    chrom_sizes: dict[str, int] | None = None,
+    chunk_length: int | None = None,
+) -> None:
+    """Raise a :class:`~benchsuite.errors.DatasetError` for the first split without chunks.
+
+    The coverage-threshold (quantitative) splits are checked first
+    (:func:`empty_selection_error`), then the peak-centred (binary) ones when they are built
+    (:func:`empty_binary_error`). ``split_chroms``, ``chrom_sizes`` and ``chunk_length`` let
+    the message name chromosomes too short for one chunk.
+    """
+    where = _SplitContext(split_chroms or {}, chrom_sizes or {}, chunk_length)
     for split in SPLITS:
         info = kinds["quantitative"][split]
         if info["n"] == 0:
-            raise empty_selection_error(manifest, split, info, threshold)
+            raise empty_selection_error(manifest, split, info, threshold, where)
+    for split in SPLITS:
+        info = (kinds.get("binary") or {}).get(split)
+        if info is not None and info["n"] == 0:
+            raise empty_binary_error(manifest, split, info, where)
+
+
+class _SplitContext:
+    """The chromosomes of each split and their lengths, for the messages of empty splits."""
+
+    def __init__(self, split_chroms: dict[str, list[str]], sizes: dict[str, int], chunk: int | None):
+        self.split_chroms, self.sizes, self.chunk = split_chroms, sizes, chunk
+
+    def chroms(self, split: str) -> str:
+        names = self.split_chroms.get(split, [])
+        shown = ", ".join(f"{c} ({self.sizes[c]:,} bp)" if c in self.sizes else c for c in names[:4])
+        return shown + (f", ... ({len(names)} in all)" if len(names) > 4 else "")
+
+
+def _detail(info: dict[str, Any], threshold: float | None) -> str:
+    dropped = info["dropped"]
+    text = (
+        f"{info['candidates']} candidate chunks: {dropped['excluded']} touch excluded regions, "
+        f"{dropped['n_bases']} hold N bases, {dropped['nan']} have missing (NaN) coverage"
+    )
+    if threshold is not None:
+        text += f", {dropped['below_threshold']} have max coverage <= {threshold:g}"
+    return text
+
+
+def _cause(manifest: Manifest, split: str, info: dict[str, Any], where: _SplitContext) -> str | None:
+    """The hint when the split is empty for a reason other than the threshold, else None."""
+    dropped = info["dropped"]
+    candidates = int(info["candidates"])
+    chroms = where.chroms(split) or "(none)"
+    if candidates == 0:
+        size = f"{where.chunk:,} bp" if where.chunk else "chunk_length"
+        return (
+            f"no {split} chromosome holds a whole chunk ({size}): {chroms}; put longer chromosomes "
+            f"in the {split} split (manifest `split:`) or lower geometry.chunk_length"
+        )
+    if dropped["excluded"] == candidates:
+        return (
+            f"every {split} chunk touches an excluded region ({chroms}): check the `excluded:` BED "
+            f"({manifest.excluded.name if manifest.excluded else 'excluded regions'}) or the split"
+        )
+    left = candidates - dropped["excluded"]
+    if dropped["n_bases"] == left:
+        return (
+            f"every {split} chunk not excluded holds N bases: the {split} chromosomes ({chroms}) are "
+            f"(nearly) all N in {manifest.genome.name}; put chromosomes with sequence in the {split} "
+            "split (manifest `split:`), or use a genome FASTA that is not hard-masked"
+        )
+    if dropped["nan"] == left - dropped["n_bases"]:
+        return (
+            f"every {split} chunk has missing coverage or N bases ({chroms}): check that the tracks "
+            "hold data on these chromosomes (positions without a bigWig entry are missing, not 0)"
+        )
+    return None
 
 
 def empty_selection_error(
-    manifest: Manifest, split: str, info: dict[str, Any], threshold: float
+    manifest: Manifest,
+    split: str,
+    info: dict[str, Any],
+    threshold: float,
+    where: _SplitContext | None = None,
 ) -> DatasetError:
-    """The error for a split whose coverage-threshold selection is empty, with the drop counts."""
-    dropped = info["dropped"]
-    detail = (
-        f"{info['candidates']} candidate chunks: {dropped['excluded']} touch excluded regions, "
-        f"{dropped['n_bases']} hold N bases, {dropped['nan']} have missing (NaN) coverage, "
-        f"{dropped['below_threshold']} have max coverage <= {threshold:g}"
-    )
-    best = info.get("max_coverage")
+    """The error for a split whose coverage-threshold selection is empty, with the drop counts.
+
+    The hint names the real cause: chromosomes shorter than a chunk, all chunks excluded, all
+    N, all missing coverage; only when chunks were dropped by the threshold does it suggest
+    lowering it.
+    """
+    where = where or _SplitContext({}, {}, None)
+    cause = _cause(manifest, split, info, where)
+    if cause is not None:
+        return DatasetError(
+            f"no {split} chunks left ({_detail(info, threshold)})", source=manifest.path, hint=cause
+        )
     hint = "lower the coverage threshold with --threshold (or geometry.coverage_threshold in the manifest)"
+    best = info.get("max_coverage")
     if best is not None:
         hint += f"; the highest chunk max coverage in this split is {best:.4g}"
-    elif dropped["nan"] and dropped["nan"] == info["candidates"] - dropped["excluded"] - dropped["n_bases"]:
-        hint = "every chunk has missing coverage: check that the tracks hold data on these chromosomes"
     return DatasetError(
-        f"no {split} chunks pass the coverage threshold {threshold:g} ({detail})",
+        f"no {split} chunks pass the coverage threshold {threshold:g} ({_detail(info, threshold)})",
         source=manifest.path,
         hint=hint,
+    )
+
+
+def empty_binary_error(
+    manifest: Manifest, split: str, info: dict[str, Any], where: _SplitContext | None = None
+) -> DatasetError:
+    """The error for a split without any peak-centred (binary) chunk."""
+    where = where or _SplitContext({}, {}, None)
+    summits = info.get("peak_summits") or {}
+    total = int(summits.get("total", 0))
+    peak_files = ", ".join(t.peaks.name for t in manifest.label_targets if t.peaks is not None)
+    if total == 0:
+        return DatasetError(
+            f"no {split} peak-centred (binary) chunks: the peak files ({peak_files}) have no peak on "
+            f"the {split} chromosomes ({where.chroms(split) or '(none)'})",
+            source=manifest.path,
+            hint=f"give peaks on the {split} chromosomes (peaks of the whole genome, not one "
+            "chromosome), or change the manifest `split:`",
+        )
+    cause = _cause(manifest, split, info, where) or (
+        "no chunk around a peak is free of excluded regions, N bases and missing coverage"
+    )
+    return DatasetError(
+        f"no {split} peak-centred (binary) chunks: {total} peak summits, {_detail(info, None)}",
+        source=manifest.path,
+        hint=cause,
     )
 
 

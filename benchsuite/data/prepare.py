@@ -32,7 +32,9 @@ the evaluation's task conversion).
 The cache is keyed by the dataset fingerprint (:mod:`benchsuite.data.fingerprint`) and built in
 a temporary folder renamed into place at the end (:func:`benchsuite.io.atomic.atomic_directory`),
 so an interrupted run leaves no cache behind; an existing cache with the same fingerprint is
-reused. The input tracks and the genome are closed whether the build succeeds or fails.
+reused. The temporary folders of builds killed before they could clean up (their owner PID
+is gone) are removed when a build starts (:func:`benchsuite.io.stale.remove_stale_temporaries`).
+The input tracks and the genome are closed whether the build succeeds or fails.
 
 This module drives the build; the parts live in
 
@@ -145,14 +147,18 @@ def prepare_dataset(
 
     Raises
     ------
+    ConfigError
+        ``cache_dir`` (or ``$BENCHSUITE_CACHE``) is a file or lies under one.
     ManifestError
         Bad manifest or split.
     InputFileError
         Unreadable inputs, a track lacking a genome chromosome used by the split (or with a
         different length), intervals past chromosome ends, chromosome-name mismatches
-        (:class:`~benchsuite.errors.ChromosomeNameError`) unless ``map_chrom_names``.
+        (:class:`~benchsuite.errors.ChromosomeNameError`) unless ``map_chrom_names``, an
+        empty peak file or a peak on a chromosome the genome lacks, a track that is not a
+        bigWig, coverage that is negative (unless the target's ``clip_negative``) or infinite.
     DatasetError
-        When a coverage-threshold split is empty after thresholding.
+        When a coverage-threshold or peak-centred split is empty (the hint names the cause).
     """
     from benchsuite.io.fasta import open_genome
 
@@ -161,6 +167,7 @@ def prepare_dataset(
     threshold = _effective_threshold(manifest, coverage_threshold)
     geometry = replace(manifest.geometry, coverage_threshold=threshold)
     cache_root = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
+    _check_cache_root(cache_root, cache_dir)
 
     genome = open_genome(manifest.genome)
     try:
@@ -172,7 +179,7 @@ def prepare_dataset(
         if cache is not None:
             return cache
         used = _chroms_in_use(genome.chrom_sizes, split_chroms)
-        with open_inputs(manifest, used) as files:
+        with open_inputs(manifest, used, genome.chrom_sizes) as files:
             log.info("preparing dataset %s -> %s", manifest.name, target)
             seconds = _build(
                 manifest,
@@ -192,6 +199,21 @@ def prepare_dataset(
         return cache
     finally:
         genome.close()
+
+
+def _check_cache_root(cache_root: Path, cache_dir: str | Path | None) -> None:
+    """Refuse a cache folder that is a file; remove the temporary folders of killed builds in it."""
+    from benchsuite.io.paths import require_directory
+    from benchsuite.io.stale import remove_stale_temporaries
+
+    if cache_dir is not None:
+        option = "--cache"
+    elif os.environ.get("BENCHSUITE_CACHE"):
+        option = "$BENCHSUITE_CACHE"
+    else:
+        option = "the default cache folder"
+    require_directory(cache_root, option=option)
+    remove_stale_temporaries(cache_root)
 
 
 def _chroms_in_use(chrom_sizes: dict[str, int], split_chroms: dict[str, list[str]]) -> dict[str, int]:
@@ -231,7 +253,14 @@ def _build(
             _run(builder, manifest.name, total, progress)
         finally:
             kinds = builder.close()
-        check_selection(manifest, kinds, geometry.coverage_threshold)
+        check_selection(
+            manifest,
+            kinds,
+            geometry.coverage_threshold,
+            split_chroms=split_chroms,
+            chrom_sizes=genome.chrom_sizes,
+            chunk_length=geometry.chunk_length,
+        )
         meta = cache_meta(
             manifest,
             fingerprint=fingerprint,

@@ -27,7 +27,8 @@ def fingerprint_parameters(
     """Parameters of the fingerprint.
 
     Keys beyond the original four are added only when they differ from the default (label
-    targets = coverage targets = every target, no negatives, default motif exclusion), so a
+    targets = coverage targets = every target, no negatives, default motif exclusion, no
+    ``clip_negative`` target), so a
     bundle whose targets all have tracks and peaks keeps the fingerprint it always had.
     """
     names = list(manifest.target_names)
@@ -45,6 +46,9 @@ def fingerprint_parameters(
         params["binary_negatives"] = manifest.binary_negatives.to_dict()
     if manifest.motif_exclude is not None:
         params["motif_exclude"] = list(manifest.motif_exclude)
+    clipped = [t.name for t in manifest.coverage_targets if t.clip_negative]
+    if clipped:
+        params["clip_negative"] = clipped
     return params
 
 

@@ -17,28 +17,22 @@ import numpy as np
 from benchsuite.errors import InputFileError
 from benchsuite.io.atomic import atomic_path
 from benchsuite.io.chroms import reconcile_chrom_names
+from benchsuite.io.trackcheck import check_coverage_values, not_bigwig_error, sniff_format
 
-__all__ = ["BigWig", "open_bigwig", "write_bigwig", "check_track_chroms", "run_length_encode"]
+__all__ = [
+    "BigWig",
+    "open_bigwig",
+    "write_bigwig",
+    "check_track_chroms",
+    "run_length_encode",
+    "sniff_format",
+    "check_coverage_values",
+]
 
 log = logging.getLogger(__name__)
 
-_BIGWIG_MAGIC = 0x888FFC26
-_BIGBED_MAGIC = 0x8789F2EB
 _ENTRY_CHUNK = 1_000_000
 _MIN_FIXED = 16
-
-
-def _magic(path: Path) -> int | None:
-    with open(path, "rb") as handle:
-        head = handle.read(4)
-    if len(head) < 4:
-        return None
-    little = int.from_bytes(head, "little")
-    big = int.from_bytes(head, "big")
-    for value in (_BIGWIG_MAGIC, _BIGBED_MAGIC):
-        if value in (little, big):
-            return value
-    return None
 
 
 class BigWig:
@@ -69,20 +63,9 @@ class BigWig:
                 source=self.path,
                 hint="check the track path (relative paths in a manifest are relative to its folder)",
             )
-        magic = _magic(self.path)
-        if magic == _BIGBED_MAGIC:
-            raise InputFileError(
-                "this is a bigBed file, not a bigWig coverage track",
-                source=self.path,
-                hint="give a bigWig track (intervals/peaks belong in a BED/narrowPeak file)",
-            )
-        if magic != _BIGWIG_MAGIC:
-            raise InputFileError(
-                "not a bigWig file (wrong magic number)",
-                source=self.path,
-                hint="convert the track with `bedGraphToBigWig` or `wigToBigWig` (a bedGraph or wig file "
-                "cannot be used directly)",
-            )
+        kind = sniff_format(self.path)
+        if kind != "bigWig":
+            raise not_bigwig_error(self.path, kind)
         self._bw: Any = None
         self._pid: int | None = None
         handle = self._handle()
