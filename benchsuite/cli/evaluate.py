@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 
@@ -17,6 +16,9 @@ EVALUATE_HELP = (
     "it was trained on (stored in the checkpoint) or on --bundle. The record goes to OUT/record.json "
     "(default: the checkpoint's folder; the cell's current record is kept there as record.previous.json, "
     "and a record of another dataset than the training one needs --out)."
+    "\n\n"
+    "--json: stdout is the record as one JSON document and nothing else (logs, and whatever the "
+    "model's plugin prints, go to stderr)."
 )
 
 
@@ -40,21 +42,24 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         from rich.console import Console
 
+        from benchsuite.cli.output import echo_json, stdout_to_stderr
         from benchsuite.run.evaluate import evaluate_checkpoint_to_record
 
-        record, path = evaluate_checkpoint_to_record(
-            checkpoint,
-            bundle=bundle,
-            out=out,
-            cache_dir=cache,
-            accelerator=accelerator,
-            cagi5=not no_cagi5,
-            motifs=not no_motifs,
-        )
-        console = Console()
+        # with --json, whatever the plugin prints (at import, in build or forward) goes to stderr
+        with stdout_to_stderr(print_json):
+            record, path = evaluate_checkpoint_to_record(
+                checkpoint,
+                bundle=bundle,
+                out=out,
+                cache_dir=cache,
+                accelerator=accelerator,
+                cagi5=not no_cagi5,
+                motifs=not no_motifs,
+            )
         if print_json:
-            console.print_json(json.dumps(record))
+            echo_json(record)
             return
+        console = Console()
         from rich.table import Table
 
         table = Table(

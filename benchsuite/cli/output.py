@@ -37,12 +37,18 @@ def stdout_console() -> Console:
 
 @contextlib.contextmanager
 def stdout_to_stderr(enabled: bool = True) -> Iterator[None]:
-    """Send whatever Python writes to stdout to stderr instead (progress bars, stray prints), so that
-    a ``--json`` document is the only thing on stdout."""
+    """Send whatever is written to stdout to stderr instead (progress bars, stray prints of plugins),
+    so that a ``--json`` document is the only thing on stdout.
+
+    Both ``sys.stdout`` and file descriptor 1 are redirected (C extensions and child processes
+    writing to fd 1 follow), and both are restored afterwards.
+    """
     if not enabled:
         yield
         return
-    with contextlib.redirect_stdout(sys.stderr):
+    from benchsuite.plugins.state import redirect_stdout
+
+    with redirect_stdout(sys.stderr):
         yield
 
 

@@ -13,14 +13,24 @@ RUN_HELP = (
     "(repeatable or comma-separated). Without --bundle the profile's simulated bundle is made once under "
     "OUT/bundles/. Records: OUT/<dataset fingerprint>/<model>/<task>/seed<seed>/record.json."
     "\n\n"
-    "Exit status: 0 when every cell finished, 1 when any failed (with or without --json)."
+    "Exit status: 0 when every cell finished and every plugin loaded, 1 when any cell failed or any "
+    "plugin failed to load (after running what it can; with or without --json; plugins excluded by "
+    "BENCHSUITE_PLUGINS do not count)."
+    "\n\n"
+    "Isolation: each cell's stdout goes to its folder's cell.log, and the global torch state (default "
+    "dtype, grad mode, threads, RNG...) is restored after it. --isolate process runs every cell in a "
+    "fresh worker process; --cell-timeout SECONDS (with --isolate process) kills a cell's worker past "
+    "the limit and fails that cell."
     "\n\n"
     "--json: stdout is one JSON document, the summary (logs and progress go to stderr): "
     '{"exit_code", "seconds", "root", "bundle", "dataset_fingerprint", "headline_metrics": [NAME], '
     '"totals": {"cells", "finished", "failed", "by_status": {STATUS: COUNT}}, '
     '"outcomes": [{"model", "task", '
     '"kind" (model or ceiling), "status" (trained, evaluated, skipped, failed, trained-only), '
-    '"seconds", "record" (path or null), "metrics": {NAME: FLOAT or null}, "error"}]}.'
+    '"seconds", "record" (path or null), "metrics": {NAME: FLOAT or null}, "error", '
+    '"plugin", "warnings": [TEXT]}], '
+    '"plugins": {"failed": [{"plugin", "distribution", "version", "stage", "reason", "hint"}], '
+    '"warnings": [TEXT]}}.'
 )
 
 
@@ -65,6 +75,15 @@ def register(app: typer.Typer) -> None:
             False, "--no-ceilings", help="Skip the oracle / replicate-2 ceilings."
         ),
         cache: Path = typer.Option(None, "--cache", help="Dataset cache folder (default $BENCHSUITE_CACHE)."),
+        isolate: str = typer.Option(
+            "none", "--isolate", help="Cell isolation: none (in this process) or process (a worker per cell)."
+        ),
+        cell_timeout: float = typer.Option(
+            None,
+            "--cell-timeout",
+            help="Time limit of one cell in seconds (needs --isolate process).",
+            metavar="SECONDS",
+        ),
         as_json: bool = typer.Option(
             False, "--json", help="Print the summary as one JSON document on stdout (shape: see above)."
         ),
@@ -96,6 +115,8 @@ def register(app: typer.Typer) -> None:
             motifs=not no_motifs,
             ceilings=not no_ceilings,
             cache_dir=cache,
+            isolate=isolate,
+            cell_timeout=cell_timeout,
         )
         with stdout_to_stderr(as_json):
             summary = run_benchmark(options, console=Console(stderr=True))

@@ -6,12 +6,13 @@ asked for its models in isolation: a plugin that fails to import, whose hook rai
 registers a bad spec is recorded in :attr:`Registry.errors` under its own name and skipped,
 and every other plugin still loads.
 
-Nothing here imports torch at module level; :func:`check_model_contract` and
-:meth:`RegisteredModel.build` import it when called.
+Nothing here imports torch at module level; :func:`check_model_contract` (in
+:mod:`benchsuite.plugins.contract`) and :meth:`RegisteredModel.build` import it when called.
 """
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import functools
 import importlib.metadata
@@ -25,8 +26,10 @@ from typing import TYPE_CHECKING, Any
 
 import pluggy
 
-from benchsuite.errors import BenchsuiteError, ModelContractError, PluginError
+from benchsuite.errors import BenchsuiteError, PluginError
 from benchsuite.plugins import hookspecs
+from benchsuite.plugins.contract import check_model_contract
+from benchsuite.plugins.policy import resolve_names
 from benchsuite.plugins.spec import TASK_KINDS, ModelSpec, TaskSpec
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -148,6 +151,14 @@ class RegisteredModel:
         """``plugin 'x' (distribution d 1.0)`` for messages."""
         return _plugin_label(self.plugin, self.distribution, self.version)
 
+    @property
+    def tag(self) -> str:
+        """``plugin d 1.0`` (distribution and version; the plugin's name when not installed),
+        appended to the failures of the model's cells."""
+        if self.distribution and self.distribution != DIRECT:
+            return f"plugin {self.distribution}{' ' + self.version if self.version else ''}"
+        return f"plugin {self.plugin}"
+
     def build(
         self, task: TaskSpec, *, profile: str = "default", check: bool = False, **overrides: Any
     ) -> torch.nn.Module:
@@ -235,6 +246,13 @@ class Registry:
         Entry points not loaded because the allow-list excludes them (``"name (distribution)"``).
     rejected:
         Model name -> why it is unavailable (duplicate name, failing plugin, invalid spec).
+    warnings:
+        Problems that did not stop a plugin from loading: global state (default dtype, grad
+        mode, thread count, RNG states...) a plugin changed at import or in its hook, which was
+        restored (stage ``"global-state"``).
+    load_args:
+        The resolved ``allow`` and the ``extra`` objects of the :func:`load_plugins` call, so a
+        worker process can load the same plugins (``benchsuite run --isolate process``).
     """
 
     models: dict[str, RegisteredModel] = field(default_factory=dict)
@@ -242,6 +260,8 @@ class Registry:
     plugins: list[PluginInfo] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     rejected: dict[str, str] = field(default_factory=dict)
+    warnings: list[PluginLoadError] = field(default_factory=list)
+    load_args: dict[str, Any] = field(default_factory=dict)
 
     @property
     def tasks(self) -> dict[str, tuple[str, ...]]:
@@ -301,6 +321,31 @@ class _Plugin:
     distribution: str
     version: str
     obj: object
+
+
+@contextlib.contextmanager
+def _guarded(registry: Registry, plugin: str, distribution: str, version: str, where: str) -> Iterator[None]:
+    """Run plugin code with stdout sent to stderr; global state it changed is restored and reported."""
+    from benchsuite.plugins.state import capture, describe_changes, redirect_stdout, restore
+
+    before = capture()
+    try:
+        with redirect_stdout():
+            yield
+    finally:
+        changes = describe_changes(before, capture())
+        if changes:
+            restore(before)
+            registry.warnings.append(
+                PluginLoadError(
+                    f"changed {', '.join(changes)} {where}; restored",
+                    plugin=plugin,
+                    distribution=distribution,
+                    version=version,
+                    stage="global-state",
+                    hint="a plugin must not change process-wide torch state (set it in the model, if at all)",
+                )
+            )
 
 
 def _resolve_allow(allow: Sequence[str] | str | None) -> list[str] | None:
@@ -396,14 +441,21 @@ def load_plugins(*, allow: Sequence[str] | str | None = None, extra: Sequence[ob
         - a hook that raises (every model it registered before raising is discarded);
         - a registration that is not a :class:`ModelSpec` or whose fields are invalid (that
           spec is skipped; the plugin's other models load);
-        - a model name registered more than once (by one or several plugins): **every**
-          registration of that name is rejected, the error names all plugins and
+        - a third-party registration of a name a built-in baseline registers (stage
+          ``"reserved"``): refused, the baseline stays (:mod:`benchsuite.plugins.policy`);
+        - any other model name registered more than once (by one or several plugins):
+          **every** registration of that name is rejected, the error names all plugins and
           distributions involved, and ``Registry.get(name)`` explains the rejection. Neither
           wins because load order is not meaningful; rename the model or uninstall one
           distribution (or restrict loading with ``BENCHSUITE_PLUGINS``).
+
+        Each import and each hook call runs with stdout sent to stderr and under a snapshot of
+        the global torch / numpy / random state (:mod:`benchsuite.plugins.state`): what a plugin
+        changed is restored and reported in ``Registry.warnings`` (the plugin still loads).
     """
     registry = Registry()
     allow_list = _resolve_allow(allow)
+    registry.load_args = {"allow": None if allow_list is None else list(allow_list), "extra": tuple(extra)}
     used_allow: set[str] = set()
 
     plugins: list[_Plugin] = []
@@ -429,7 +481,8 @@ def load_plugins(*, allow: Sequence[str] | str | None = None, extra: Sequence[ob
                 continue
             used_allow.update(hits)
         try:
-            obj = ep.load()
+            with _guarded(registry, ep.name, dist, version, "at import"):
+                obj = ep.load()
         except (Exception, SystemExit) as exc:
             logger.debug("importing plugin %s failed", ep.name, exc_info=True)
             registry.errors.append(
@@ -479,31 +532,10 @@ def load_plugins(*, allow: Sequence[str] | str | None = None, extra: Sequence[ob
             PluginInfo(plugin.name, plugin.distribution, plugin.version, tuple(r.name for r in registered))
         )
 
-    by_name: dict[str, list[RegisteredModel]] = {}
-    for candidate in candidates:
-        by_name.setdefault(candidate.name, []).append(candidate)
-    for name in sorted(by_name):
-        group = by_name[name]
-        if len(group) == 1:
-            registry.models[name] = group[0]
-            continue
-        who = "; ".join(g.label for g in group)
-        message = f"model name {name!r} is registered {len(group)} times, by {who}; all of them are rejected"
-        registry.rejected[name] = message
-        registry.errors.append(
-            PluginLoadError(
-                message,
-                plugin=", ".join(dict.fromkeys(g.plugin for g in group)),
-                distribution=", ".join(dict.fromkeys(g.distribution for g in group)),
-                stage="duplicate",
-                source=f"model {name!r}",
-                hint="rename one of the models, uninstall one of the distributions, "
-                f"or load only one of them with {ALLOW_ENV}",
-            )
-        )
+    resolve_names(candidates, registry)
 
-    for error in registry.errors:
-        logger.warning("%s", error)
+    for problem in [*registry.errors, *registry.warnings]:
+        logger.warning("%s", problem)
     return registry
 
 
@@ -556,7 +588,8 @@ def _query_plugin(
             return None
         kwargs = {"register": collected.append}
         try:
-            result = impl.function(*[kwargs[arg] for arg in impl.argnames])
+            with _guarded(registry, plugin.name, plugin.distribution, plugin.version, f"in {_HOOK}"):
+                result = impl.function(*[kwargs[arg] for arg in impl.argnames])
         except (Exception, SystemExit) as exc:
             logger.debug("hook of plugin %s raised", plugin.name, exc_info=True)
             discarded = [s.name for s in collected if isinstance(s, ModelSpec)]
@@ -594,103 +627,3 @@ def _query_plugin(
             continue
         registered.append(RegisteredModel(item, plugin.name, plugin.distribution, plugin.version))
     return registered
-
-
-# ------------------------------------------------------------------ tensor contract
-
-
-def _dry_batch(task: TaskSpec, batch: int, seed: int) -> torch.Tensor:
-    import torch
-
-    generator = torch.Generator().manual_seed(seed)
-    codes = torch.randint(0, 4, (batch, task.input_length), generator=generator)
-    return torch.nn.functional.one_hot(codes, 4).permute(0, 2, 1).to(torch.float32).contiguous()
-
-
-def check_model_contract(
-    model: torch.nn.Module,
-    spec: ModelSpec,
-    task: TaskSpec,
-    *,
-    plugin: str,
-    batch_size: int = 2,
-    seed: int = 0,
-) -> None:
-    """Run ``model`` on a dry batch and check the tensor contract.
-
-    A batch of ``batch_size`` random one-hot sequences ``(N, 4, task.input_length)`` goes
-    through the model in eval mode under ``torch.no_grad`` (the training mode is restored
-    afterwards). The output must be a floating-point tensor of exactly
-    ``task.output_shape(N)``, finite, and (quantitative) non-negative.
-
-    Raises
-    ------
-    ModelContractError
-        Naming the plugin and the model, with the expected and the actual shape / dtype /
-        offending values.
-    """
-    import torch
-
-    source = _plugin_label(plugin)
-    geometry = f"input_length={task.input_length}, num_targets={task.num_targets}"
-    if task.kind == "quantitative":
-        geometry += f", bin_size={task.bin_size}"
-    where = f"model {spec.name!r} ({task.kind} task, {geometry})"
-    expected = task.output_shape(batch_size)
-    x = _dry_batch(task, batch_size, seed)
-    try:
-        first = next(model.parameters())
-        x = x.to(first.device)
-    except StopIteration:
-        pass
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            out = model(x)
-    except Exception as exc:
-        raise ModelContractError(
-            f"{where} raised {type(exc).__name__} on a dry batch of shape {tuple(x.shape)}: {exc}",
-            source=source,
-            hint=f"the model must map (N, 4, {task.input_length}) one-hot input to {expected}",
-        ) from exc
-    finally:
-        model.train(was_training)
-
-    if not isinstance(out, torch.Tensor):
-        raise ModelContractError(
-            f"{where} returned {type(out).__name__}, expected a float tensor of shape {expected}",
-            source=source,
-            hint="return a single tensor from forward()",
-        )
-    if tuple(out.shape) != expected:
-        raise ModelContractError(
-            f"{where} output has shape {tuple(out.shape)}, expected {expected}",
-            source=source,
-            hint="binary models return (N, T) logits; quantitative models return (N, T, L // bin_size)",
-        )
-    if not out.is_floating_point():
-        raise ModelContractError(
-            f"{where} output has dtype {out.dtype}, expected a floating-point dtype (torch.float32); "
-            f"shape {tuple(out.shape)} is as expected",
-            source=source,
-            hint="return float predictions (logits or coverage), not integers or booleans",
-        )
-    finite = torch.isfinite(out)
-    if not bool(finite.all()):
-        n_nan = int(torch.isnan(out).sum())
-        n_inf = int(out.numel() - finite.sum() - n_nan)
-        raise ModelContractError(
-            f"{where} output of shape {tuple(out.shape)} holds {n_nan} NaN and {n_inf} infinite values",
-            source=source,
-            hint="check for overflow (e.g. unbounded exp activations) and divisions by zero",
-        )
-    if task.kind == "quantitative":
-        negative = out < 0
-        if bool(negative.any()):
-            raise ModelContractError(
-                f"{where} output of shape {tuple(out.shape)} has {int(negative.sum())} negative values "
-                f"(min {float(out.min()):.4g}); quantitative predictions must be non-negative coverage",
-                source=source,
-                hint="end the quantitative head with softplus (or exp / relu)",
-            )

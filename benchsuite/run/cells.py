@@ -60,9 +60,16 @@ def run_cell(ctx: RunContext, cell: Cell) -> CellOutcome:
             registered.spec, cell.task, options.profile, max_epochs=options.max_epochs
         )
     except Exception as exc:
-        return CellOutcome(cell.model, cell.task, "failed", error=report_failure(ctx, label, exc))
+        return CellOutcome(
+            cell.model,
+            cell.task,
+            "failed",
+            error=report_failure(ctx, label, exc, registered),
+            plugin=registered.tag,
+        )
     skipped = _skip_if_finished(ctx, cell, settings, folder, label)
     if skipped is not None:
+        skipped.plugin = registered.tag
         return skipped
 
     try:
@@ -79,7 +86,13 @@ def run_cell(ctx: RunContext, cell: Cell) -> CellOutcome:
                 status = "trained"
                 train_info = _train(ctx, cell, registered, settings, folder, label, run)
             if not ctx.main or train_info is None:
-                return CellOutcome(cell.model, cell.task, "trained-only", time.perf_counter() - started)
+                return CellOutcome(
+                    cell.model,
+                    cell.task,
+                    "trained-only",
+                    time.perf_counter() - started,
+                    plugin=registered.tag,
+                )
             record = _evaluate(ctx, cell, registered, folder, train_info, run)
             write_and_log(run, record_path, record, label=label)
     except Exception as exc:
@@ -88,13 +101,16 @@ def run_cell(ctx: RunContext, cell: Cell) -> CellOutcome:
             cell.task,
             "failed",
             time.perf_counter() - started,
-            error=report_failure(ctx, label, exc),
+            error=report_failure(ctx, label, exc, registered),
+            plugin=registered.tag,
         )
     elapsed = time.perf_counter() - started
     metrics = headline(record)
     shown = ", ".join(f"{k}={fmt_metric(v)}" for k, v in metrics.items() if v is not None)
     ctx.console.print(f"[green]done[/] {escape(label)} in {elapsed:.1f}s  {escape(shown)}", highlight=False)
-    return CellOutcome(cell.model, cell.task, status, elapsed, metrics=metrics, record=record_path)
+    return CellOutcome(
+        cell.model, cell.task, status, elapsed, metrics=metrics, record=record_path, plugin=registered.tag
+    )
 
 
 def _skip_if_finished(

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from benchsuite.data.cache import DatasetCache
     from benchsuite.data.manifest import Manifest
     from benchsuite.evaluate import EvalOptions
-    from benchsuite.plugins.manager import Registry
+    from benchsuite.plugins.manager import RegisteredModel, Registry
     from benchsuite.results.wandb_logging import WandbRun
     from benchsuite.run.runner import RunOptions
 
@@ -62,11 +62,21 @@ def is_main_process() -> bool:
     return True
 
 
-def report_failure(ctx: RunContext, label: str, exc: BaseException) -> str:
-    """Print ``FAILED <label>: <message>`` and return the message (the traceback goes to the debug log)."""
-    message = str(exc) if isinstance(exc, BenchsuiteError) else f"{type(exc).__name__}: {exc}"
-    ctx.console.print(f"[bold red]FAILED[/] {escape(label)}: {escape(message)}", highlight=False)
-    log.debug("%s failed:\n%s", label, "".join(traceback.format_exception(exc)))
+def report_failure(
+    ctx: RunContext, label: str, exc: BaseException | str, registered: RegisteredModel | None = None
+) -> str:
+    """Print ``FAILED <label> [plugin <distribution> <version>]: <message>`` and return the message.
+
+    ``exc`` is the exception (its traceback goes to the debug log) or a message; ``registered``
+    names the plugin whose model failed (omitted for ceilings).
+    """
+    if isinstance(exc, str):
+        message = exc
+    else:
+        message = str(exc) if isinstance(exc, BenchsuiteError) else f"{type(exc).__name__}: {exc}"
+        log.debug("%s failed:\n%s", label, "".join(traceback.format_exception(exc)))
+    who = f" [{registered.tag}]" if registered is not None else ""
+    ctx.console.print(f"[bold red]FAILED[/] {escape(label + who)}: {escape(message)}", highlight=False)
     return message
 
 

@@ -23,9 +23,10 @@ Every file is written atomically (Lightning's own checkpoints live in a scratch 
 best one is copied atomically), and ``train.json`` is written only after the checkpoint, so a
 ``kill -9`` at any moment followed by the same command redoes exactly the unfinished cells.
 
-A failing cell (plugin exception, contract error, NaN loss, evaluation error) is reported and
-the others go on; :attr:`RunSummary.exit_code` is non-zero if any cell failed
-(:mod:`benchsuite.run.summary`).
+A failing cell (plugin exception, contract error, NaN loss, evaluation error, time limit) is
+reported with its plugin's distribution and version and the others go on; each cell runs
+isolated (``--isolate``: :mod:`benchsuite.run.isolation`). :attr:`RunSummary.exit_code` is
+non-zero if any cell failed or any plugin failed to load (:mod:`benchsuite.run.summary`).
 
 The public names of those modules are importable from here as well.
 """
@@ -43,8 +44,9 @@ from rich.markup import escape
 from benchsuite.errors import ConfigError
 from benchsuite.run.bundle import resolve_bundle
 from benchsuite.run.ceilings import ceiling_dir, run_ceilings
-from benchsuite.run.cells import cell_dir, run_cell
+from benchsuite.run.cells import cell_dir
 from benchsuite.run.context import RECORD_NAME, RunContext, is_main_process
+from benchsuite.run.isolation import check_isolation, run_isolated
 from benchsuite.run.matrix import Cell, build_matrix, parse_shard, shard_cells
 from benchsuite.run.scoring import (
     EVAL_FIGURES,
@@ -54,7 +56,7 @@ from benchsuite.run.scoring import (
     evaluate_checkpoint,
     model_record,
 )
-from benchsuite.run.summary import HEADLINE_METRICS, CellOutcome, RunSummary, print_summary
+from benchsuite.run.summary import HEADLINE_METRICS, CellOutcome, RunSummary, plugin_failures, print_summary
 
 if TYPE_CHECKING:
     from benchsuite.plugins.manager import Registry
@@ -110,6 +112,8 @@ class RunOptions:
     ceilings: bool = True
     cache_dir: Path | None = None
     progress: bool = True
+    isolate: str = "none"
+    cell_timeout: float | None = None
 
     def runs_ceilings(self) -> bool:
         """Ceilings are computed by unsharded runs and by shard 1 only."""
@@ -160,6 +164,7 @@ def run_benchmark(
     console = console or Console(stderr=True)
     _check_options(options)
     registry = _load_registry(registry, console)
+    check_isolation(options, registry)
     cells = select_cells(options, registry)
     ctx = _prepare(options, registry, console)
     console.print(
@@ -172,8 +177,16 @@ def run_benchmark(
     if ctx.main and options.runs_ceilings():
         outcomes.extend(run_ceilings(ctx))
     for cell in cells:
-        outcomes.append(run_cell(ctx, cell))
-    return RunSummary(outcomes, ctx.root, ctx.bundle, ctx.cache.fingerprint, time.perf_counter() - started)
+        outcomes.append(run_isolated(ctx, cell))
+    return RunSummary(
+        outcomes,
+        ctx.root,
+        ctx.bundle,
+        ctx.cache.fingerprint,
+        time.perf_counter() - started,
+        plugin_failures=plugin_failures(registry),
+        plugin_warnings=[str(w) for w in getattr(registry, "warnings", [])],
+    )
 
 
 def _check_options(options: RunOptions) -> None:
@@ -221,13 +234,16 @@ def _check_options(options: RunOptions) -> None:
 
 
 def _load_registry(registry: Registry | None, console: Console) -> Registry:
-    """``registry``, or the installed plugins; plugin problems are printed, not raised."""
+    """``registry``, or the installed plugins; plugin problems are printed, not raised (they make
+    the exit code 1 once the cells ran)."""
     if registry is None:
         from benchsuite.plugins import load_plugins
 
         registry = load_plugins()
     for error in getattr(registry, "errors", []):
         console.print(f"[yellow]plugin problem:[/] {escape(str(error))}", highlight=False)
+    for warning in getattr(registry, "warnings", []):
+        console.print(f"[yellow]plugin warning:[/] {escape(str(warning))}", highlight=False)
     return registry
 
 
