@@ -38,6 +38,7 @@ from benchsuite.evaluate.options import DEFAULT_THRESHOLDS, EvalOptions
 from benchsuite.evaluate.predictors import Predictor, TorchPredictor
 from benchsuite.evaluate.registry import threshold_metric_name
 from benchsuite.evaluate.result import EvalResult, NotApplicable
+from benchsuite.evaluate.resume import EvalProgressStore
 from benchsuite.evaluate.sources import PredictorSource, Progress, Source
 from benchsuite.evaluate.stats.bootstrap import BOOTSTRAP_SEED, block_size_bp
 from benchsuite.evaluate.stream import stream_split
@@ -127,10 +128,17 @@ def run_families(
     first_layer: str | None = None,
     out_dir: Path | None = None,
     families: Sequence[Family | StreamingFamily] | None = None,
+    store: EvalProgressStore | None = None,
 ) -> EvalResult:
-    """Run ``families`` (default: :func:`~benchsuite.evaluate.families.default_families`) for a source."""
-    result = EvalResult()
+    """Run ``families`` (default: :func:`~benchsuite.evaluate.families.default_families`) for a source.
+
+    With a ``store`` (:class:`~benchsuite.evaluate.resume.EvalProgressStore`) the partial result
+    is persisted after each split pass and each standalone family, and units an interrupted
+    earlier evaluation with the same key finished are taken from it instead of recomputed.
+    """
     t0 = time.perf_counter()
+    resumed = store.load() if store is not None else None
+    result = resumed if resumed is not None else EvalResult()
     align = _alignment(source.kind, cache)
     if not align.same:
         result.tables["task_conversion"] = align.to_dict()
@@ -148,13 +156,14 @@ def run_families(
     families = list(families if families is not None else default_families())
     block_bp = _block_bp(cache, options)
     if options.bootstrap:
+        earlier = result.tables.get("bootstrap") or {}  # a resumed evaluation's replicates stay
         result.tables["bootstrap"] = {
             "method": "block bootstrap, 95% percentile intervals of the mean over targets",
             "n_boot": int(options.bootstrap),
             "seed": BOOTSTRAP_SEED,
             "block_bp": int(block_bp),
-            "replicates": {},
-            "units": {},
+            "replicates": dict(earlier.get("replicates") or {}),
+            "units": dict(earlier.get("units") or {}),
         }
     with Progress(options.progress) as progress:
         ctx = Context(
@@ -162,13 +171,30 @@ def run_families(
         )
         splits = list(dict.fromkeys(f.split for f in families if isinstance(f, StreamingFamily)))
         for kind in splits:
-            members = [f for f in families if isinstance(f, StreamingFamily) and f.split == kind]
-            stream_split(ctx, kind, members, result)
+            if store is None or not store.finished(f"split:{kind}"):
+                members = [f for f in families if isinstance(f, StreamingFamily) and f.split == kind]
+                stream_split(ctx, kind, members, result)
+                _save(store, f"split:{kind}", result, t0)
         for family in families:
-            if not isinstance(family, StreamingFamily):
+            unit = f"family:{family.key}"
+            if not isinstance(family, StreamingFamily) and (store is None or not store.finished(unit)):
                 _run_standalone(ctx, family, result)
-    result.timings["total"] = time.perf_counter() - t0
+                _save(store, unit, result, t0)
+    result.timings["total"] = result.timings.get("resumed_total", 0.0) + time.perf_counter() - t0
+    result.timings.pop("resumed_total", None)
+    if store is not None:
+        store.clear()
     return result
+
+
+def _save(store: EvalProgressStore | None, unit: str, result: EvalResult, t0: float) -> None:
+    """Persist the result after ``unit`` (the seconds spent so far travel as ``resumed_total``)."""
+    if store is None:
+        return
+    earlier = result.timings.get("resumed_total", 0.0)
+    result.timings["resumed_total"] = earlier + time.perf_counter() - t0
+    store.save(unit, result)
+    result.timings["resumed_total"] = earlier
 
 
 def evaluate_predictor(
@@ -180,6 +206,7 @@ def evaluate_predictor(
     first_layer: str | None = None,
     options: EvalOptions | None = None,
     out_dir: str | Path | None = None,
+    store: EvalProgressStore | None = None,
 ) -> EvalResult:
     """Compute every metric family of the fixed harness for one predictor.
 
@@ -200,6 +227,9 @@ def evaluate_predictor(
         :class:`EvalOptions` (defaults when None).
     out_dir:
         Folder for figures (motif logos); nothing is written when None.
+    store:
+        Makes the evaluation resumable after a kill, family by family
+        (:class:`~benchsuite.evaluate.resume.EvalProgressStore`); None: not persisted.
 
     Returns
     -------
@@ -230,6 +260,7 @@ def evaluate_predictor(
         model=model,
         first_layer=first_layer,
         out_dir=Path(out_dir) if out_dir is not None else None,
+        store=store,
     )
 
 
@@ -243,13 +274,22 @@ def evaluate_model(
     options: EvalOptions | None = None,
     out_dir: str | Path | None = None,
     name: str | None = None,
+    store: EvalProgressStore | None = None,
 ) -> EvalResult:
     """Convenience: wrap a torch model in a :class:`TorchPredictor` and run :func:`evaluate_predictor`.
 
-    ``options.device`` and ``options.batch_size`` configure the predictor.
+    ``options.device`` and ``options.batch_size`` configure the predictor; ``store`` makes the
+    evaluation resumable (see :func:`evaluate_predictor`).
     """
     options = options or EvalOptions()
     predictor = TorchPredictor(model, task, device=options.device, batch_size=options.batch_size, name=name)
     return evaluate_predictor(
-        predictor, cache, manifest, model=model, first_layer=first_layer, options=options, out_dir=out_dir
+        predictor,
+        cache,
+        manifest,
+        model=model,
+        first_layer=first_layer,
+        options=options,
+        out_dir=out_dir,
+        store=store,
     )

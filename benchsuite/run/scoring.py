@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from benchsuite.data.cache import DatasetCache
     from benchsuite.data.manifest import Manifest
     from benchsuite.evaluate import EvalOptions, EvalResult
+    from benchsuite.evaluate.resume import EvalProgressStore
     from benchsuite.plugins.manager import RegisteredModel, Registry
     from benchsuite.plugins.spec import TaskSpec
     from benchsuite.run.runner import RunOptions
@@ -100,8 +101,12 @@ def evaluate_checkpoint(
     registry: Registry | None = None,
     device: str = "cpu",
     out_dir: Path | None = None,
+    resumable: bool = True,
 ) -> tuple[EvalResult, TaskSpec, dict[str, Any], float]:
     """Reload a trained cell and run the fixed harness on it.
+
+    With ``resumable`` the evaluation persists its progress next to the checkpoint after each
+    family (:mod:`benchsuite.evaluate.resume`), so a killed evaluation resumes where it stopped.
 
     Returns
     -------
@@ -128,9 +133,36 @@ def evaluate_checkpoint(
         first_layer=spec.first_layer_activation,
         options=options,
         out_dir=out_dir,
+        store=_progress_store(checkpoint, cache, options, device, out_dir) if resumable else None,
     )
     info["evaluate_cpu_seconds"] = time.process_time() - cpu_started
     return result, task, info, time.perf_counter() - started
+
+
+def _progress_store(
+    checkpoint: Path, cache: DatasetCache, options: EvalOptions | None, device: str, out_dir: Path | None
+) -> EvalProgressStore:
+    """The resume store of a checkpoint's evaluation, keyed by what the numbers depend on."""
+    import hashlib
+
+    from benchsuite.evaluate import HARNESS_VERSION, EvalOptions
+    from benchsuite.evaluate.resume import EvalProgressStore, evaluation_key
+
+    digest = hashlib.sha256()
+    with open(checkpoint, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    key = evaluation_key(
+        {
+            "harness_version": HARNESS_VERSION,
+            "checkpoint_sha256": digest.hexdigest(),
+            "dataset": cache.fingerprint,
+            "options": (options or EvalOptions()).to_dict(),
+            "device": device,
+            "figures": out_dir is not None,
+        }
+    )
+    return EvalProgressStore(Path(checkpoint).parent, key)
 
 
 def model_record(
