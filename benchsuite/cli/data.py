@@ -170,7 +170,10 @@ def prepare(
 
     from benchsuite.data.manifest import load_manifest
     from benchsuite.data.prepare import prepare_dataset
+    from benchsuite.io.paths import require_directory
 
+    if cache is not None:
+        require_directory(cache, option="--cache")
     manifest = load_manifest(bundle)
     if map_chrom_names:
         manifest = replace(manifest, map_chrom_names=True)

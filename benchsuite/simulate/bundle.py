@@ -43,6 +43,7 @@ from benchsuite.io.bed import Intervals, write_bed, write_narrowpeak
 from benchsuite.io.bigwig import write_bigwig
 from benchsuite.io.fasta import write_fasta
 from benchsuite.io.meme import Motif
+from benchsuite.io.stale import remove_stale_temporaries
 
 from .decoys import write_motif_database
 from .genome import SimGenome, make_genome
@@ -109,12 +110,10 @@ def bundle_fingerprint(folder: str | os.PathLike[str]) -> str:
 
 
 def _check_out(out: Path, force: bool) -> None:
-    if out.exists() and not out.is_dir():
-        raise ConfigError(
-            "the output path exists and is not a folder",
-            source=out,
-            hint="choose another --out (a new or empty folder)",
-        )
+    """Refuse an ``out`` that is a file (or lies under one) or a non-empty folder without ``force``."""
+    from benchsuite.io.paths import require_directory
+
+    require_directory(out, option="--out")
     if out.is_dir() and any(out.iterdir()) and not force:
         raise ConfigError(
             f"output folder {out} is not empty",
@@ -192,7 +191,13 @@ def simulate_bundle(
     Raises
     ------
     ConfigError
-        For an unknown profile, a negative seed, or a non-empty ``out`` without ``force``.
+        For an unknown profile, a negative seed, an ``out`` that is a file (or lies under
+        one), or a non-empty ``out`` without ``force``.
+
+    Notes
+    -----
+    The bundle is built in a temporary sibling of ``out`` carrying this process's host and
+    PID; temporary siblings left by killed runs (owner PID gone) are removed first.
     """
     prof = get_profile(profile)
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
@@ -200,6 +205,7 @@ def simulate_bundle(
     seed = int(seed)
     out = Path(out)
     _check_out(out, force)
+    remove_stale_temporaries(out.absolute().parent)
     t0 = time.perf_counter()
     T = prof.n_celltypes
     chroms = [c for c, _ in prof.chrom_sizes]

@@ -81,3 +81,36 @@ def test_data_prepare_empty_selection_exit_code(tiny_bundle: TinyBundle, tmp_pat
     assert info.value.code == 2
     err = _plain(capsys.readouterr().err)
     assert "--threshold" in err and "1000" in err and "Traceback" not in err
+
+
+def _main_error(args: list[str], capsys) -> str:
+    """Run the real entry point expecting exit code 2; the stderr text (one message, no traceback)."""
+    with pytest.raises(SystemExit) as info:
+        main(args)
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and err.startswith("error: ")
+    return _plain(err)
+
+
+def test_data_prepare_cache_is_a_file(tiny_bundle: TinyBundle, tmp_path, capsys) -> None:
+    cache = tmp_path / "cachefile"
+    cache.write_text("x")
+    err = _main_error(
+        ["data", "prepare", str(tiny_bundle.root), "--cache", str(cache), "--no-progress"], capsys
+    )
+    assert f"error: --cache: {cache} is a file, not a directory (fix: give --cache a folder path" in err
+    assert cache.read_text() == "x"
+    nested = cache / "datasets"
+    err = _main_error(
+        ["data", "prepare", str(tiny_bundle.root), "--cache", str(nested), "--no-progress"], capsys
+    )
+    assert f"--cache: {nested}: its parent {cache} is a file, not a directory" in err
+
+
+def test_data_prepare_bad_track_is_one_line(tiny_bundle: TinyBundle, tmp_path, capsys) -> None:
+    tiny_bundle.tracks["A"].write_bytes((0x8789F2EB).to_bytes(4, "little") + b"\0" * 60)
+    args = ["data", "prepare", str(tiny_bundle.root), "--cache", str(tmp_path / "c"), "--no-progress"]
+    err = _main_error(args, capsys)
+    assert "A.rep1.bw is a bigBed file, not a bigWig coverage track" in err
+    assert not [p for p in (tmp_path / "c").iterdir() if p.is_dir()]

@@ -6,10 +6,11 @@ import hashlib
 import json
 from pathlib import Path
 
+import pytest
 import yaml
 from typer.testing import CliRunner
 
-from benchsuite.cli.main import app
+from benchsuite.cli.main import app, main
 from benchsuite.errors import ConfigError
 from benchsuite.simulate import bundle_fingerprint
 
@@ -50,3 +51,16 @@ def test_determinism_and_cli(smoke_bundle: Path, tmp_path: Path) -> None:
     assert again.exit_code != 0
     assert isinstance(again.exception, ConfigError)
     assert str(out) in str(again.exception) and "--force" in str(again.exception)
+
+
+def test_simulate_out_is_a_file_exits_with_one_line(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "bundle.txt"
+    out.write_text("x")
+    for target in (out, out / "sub"):
+        with pytest.raises(SystemExit) as info:
+            main(["simulate", "--profile", "smoke", "--out", str(target), "--no-progress"])
+        assert info.value.code == 2
+        err = capsys.readouterr().err.replace("\n", "")
+        assert err.startswith("error: --out: ") and "Traceback" not in err
+        assert f"{out} is a file, not a directory" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bundle.txt"]

@@ -102,3 +102,26 @@ def test_successful_build_closes_tracks(tiny_bundle: TinyBundle, tmp_path, monke
     closed["tracks"].clear()
     assert prepare_dataset(tiny_bundle.root, cache_dir=tmp_path, progress=False).reused
     assert closed["tracks"] == []
+
+
+def test_prepare_removes_stale_temporaries_of_dead_builds(tiny_bundle: TinyBundle, tmp_path, caplog) -> None:
+    import logging
+    import os
+    import subprocess
+    import sys
+
+    from benchsuite.io.atomic import host_name
+
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    cache_dir = tmp_path / "cache"
+    dead = cache_dir / f".0123abcd.tmp-{host_name()}-{proc.pid}-0123abcd"
+    live = cache_dir / f".4567cdef.tmp-{host_name()}-{os.getpid()}-0123abcd"
+    for folder in (dead, live):
+        (folder / "quantitative").mkdir(parents=True)
+        (folder / "quantitative" / "seq.u8").write_bytes(b"\0" * 4096)
+    with caplog.at_level(logging.INFO, logger="benchsuite.io.stale"):
+        cache = prepare_dataset(tiny_bundle.root, cache_dir=cache_dir, progress=False)
+    assert not dead.exists() and live.is_dir()  # a live shard's build is left alone
+    assert f"removed stale temporary folder {dead} (4,096 bytes" in caplog.text
+    assert sorted(p.name for p in cache_dir.iterdir() if p.is_dir()) == sorted([live.name, cache.root.name])

@@ -256,8 +256,12 @@ def test_refuses_non_empty_folder_and_bad_options(tmp_path: Path) -> None:
         simulate_bundle("smoke", tmp_path / "x", -1, progress=False)
     afile = tmp_path / "file"
     afile.write_text("x")
-    with pytest.raises(ConfigError, match="not a folder"):
+    with pytest.raises(ConfigError, match="is a file, not a directory") as err:
         simulate_bundle("smoke", afile, 0, progress=False)
+    assert err.value.source == "--out" and str(afile) in err.value.message
+    with pytest.raises(ConfigError, match=f"its parent {afile} is a file"):
+        simulate_bundle("smoke", afile / "sub", 0, progress=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["busy", "file"]  # nothing created
 
 
 @pytest.mark.slow
@@ -271,3 +275,33 @@ def test_force_replaces_and_smoke_is_fast(tmp_path: Path) -> None:
     assert wall < 30.0, f"smoke simulation took {wall:.1f} s"
     assert not (out / "old.txt").exists() and (out / "manifest.yaml").is_file()
     assert not any(p.name.startswith(".busy") for p in tmp_path.iterdir())  # no temporary folder left
+
+
+def test_simulate_removes_stale_temporaries_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from benchsuite.io.atomic import host_name
+    from benchsuite.simulate import bundle as bundle_module
+
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    dead = tmp_path / f".sim.tmp-{host_name()}-{proc.pid}-0123abcd"
+    live = tmp_path / f".sim.tmp-{host_name()}-{os.getpid()}-89abcdef"
+    other = tmp_path / f".sim.tmp-node17-{proc.pid}-0123abcd"
+    for folder in (dead, live, other):
+        (folder / "tracks").mkdir(parents=True)
+
+    class Stop(RuntimeError):
+        pass
+
+    def stop(*args: object, **kwargs: object) -> None:
+        raise Stop
+
+    monkeypatch.setattr(bundle_module, "make_grammar", stop)
+    with pytest.raises(Stop):
+        simulate_bundle("smoke", tmp_path / "sim", 0, progress=False)
+    assert not dead.exists() and live.is_dir() and other.is_dir()
+    # the interrupted run removed its own temporary folder
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, other.name])
