@@ -85,20 +85,21 @@ def folder_bytes(path: Path) -> int:
 def remove_stale_temporaries(parent: str | os.PathLike[str]) -> StaleCleanup:
     """Remove the temporary build folders in ``parent`` whose owner process is gone.
 
-    Only entries matching :data:`~benchsuite.io.atomic.TEMP_DIR_PATTERN` are considered, and
-    only real folders (never symlinks or files). One is removed when its host is this host and
-    its PID is not alive (:func:`pid_alive`); each removal is logged with its size.
+        Only entries matching :data:`~benchsuite.io.atomic.TEMP_DIR_PATTERN` are considered, and
+        only real folders (never symlinks or files). One is removed when its host is this host and
+        its PID is not alive (:func:`pid_alive`); each removal is logged with its size (INFO), and
+    the total as a warning.
 
-    Parameters
-    ----------
-    parent:
-        The folder holding the builds (the cache root, or the bundle's parent folder). A
-        missing folder has nothing to clean.
+        Parameters
+        ----------
+        parent:
+            The folder holding the builds (the cache root, or the bundle's parent folder). A
+            missing folder has nothing to clean.
 
-    Returns
-    -------
-    StaleCleanup
-        The removed folders, their bytes, and the temporary folders kept.
+        Returns
+        -------
+        StaleCleanup
+            The removed folders, their bytes, and the temporary folders kept.
     """
     result = StaleCleanup()
     parent = Path(parent)
@@ -137,9 +138,9 @@ def remove_stale_temporaries(parent: str | os.PathLike[str]) -> StaleCleanup:
             match["pid"],
             match["host"],
         )
-    if result.removed:
-        log.info(
-            "removed %d stale temporary folder(s) in %s: %s in all",
+    if result.removed:  # shown without --verbose: disk space came back
+        log.warning(
+            "removed %d stale temporary folder(s) of killed builds in %s: %s in all",
             len(result.removed),
             parent,
             _human(result.bytes_removed),
