@@ -26,14 +26,22 @@ _DESCRIPTION = (
     "One board is written per dataset fingerprint into OUT/<dataset>/ (index.html, leaderboard.md, "
     "leaderboard.csv, records.csv, per_target.csv, board.json, figures/), plus OUT/index.html and "
     "OUT/README.md.\n\n"
-    "Exit status: non-zero when no valid record remains, or with --strict when any record was refused."
+    "Rows whose records were re-run by `benchsuite verify` and agreed are marked verified (the log: "
+    "--verifications FILE, default OUT/verifications.jsonl when it exists); --trusted-keys FILE (one base64 "
+    "ed25519 public key per line) marks rows signed by those keys, and a record whose signature does not "
+    "hold is refused. Of two records of the same cell with different content the verified one is kept, else "
+    "the one signed by a trusted key, else the newer one; the others are listed under Conflicts and a row "
+    "kept on age alone is marked '⚠ conflict' (see docs/trust.md).\n\n"
+    "Exit status: non-zero when no valid record remains, or with --strict when any record was refused or "
+    "any conflict is unresolved."
     "\n\n"
     "--json: stdout is one JSON document instead of the tables (logs go to stderr): "
     '{"ranking_metric", "index", "boards": [{"dataset", "fingerprint", "profile", "folder", '
     '"records_used", "rows": [{"rank" (null for a ceiling), "kind" (model or ceiling), "model", "task", '
     '"bin", "bin_size", "seeds": [INT], "value" (of the ranking metric, or null), "ci95": [LO, HI] or '
-    'null}]}], "records": {"used", "refused", "superseded", "duplicates"}, "refused": [{"source", '
-    '"reason"}]}.'
+    'null, "verified" (verified, partial or unverified), "signed_by": [KEY ID], "conflict" (bool)}]}], '
+    '"records": {"used", "refused", "superseded", "duplicates"}, "unresolved_conflicts": INT, "refused": '
+    '[{"source", "reason"}], "conflicts": [{"source", "reason", "kept", "resolved"}]}.'
 )
 
 
@@ -50,6 +58,8 @@ def _command_line(
     title: str | None,
     fingerprint: str | None,
     strict: bool,
+    verifications: Path | None = None,
+    trusted_keys: Path | None = None,
 ) -> str:
     args: list[str] = []
     for path in records:
@@ -63,6 +73,10 @@ def _command_line(
         args += ["--title", title]
     if fingerprint:
         args += ["--fingerprint", fingerprint]
+    if verifications is not None:
+        args += ["--verifications", str(verifications)]
+    if trusted_keys is not None:
+        args += ["--trusted-keys", str(trusted_keys)]
     if strict:
         args.append("--strict")
     return "benchsuite leaderboard " + shlex.join(args)
@@ -83,7 +97,19 @@ def leaderboard(
     fingerprint: str | None = typer.Option(
         None, "--fingerprint", help="Only build the board of this dataset fingerprint (prefix allowed)."
     ),
-    strict: bool = typer.Option(False, "--strict", help="Fail (and write nothing) if any record is refused."),
+    strict: bool = typer.Option(
+        False,
+        "--strict",
+        help="Fail (and write nothing) if any record is refused or any conflict is unresolved.",
+    ),
+    verifications: Path | None = typer.Option(
+        None,
+        "--verifications",
+        help="Verification log of `benchsuite verify` (default: OUT/verifications.jsonl when it exists).",
+    ),
+    trusted_keys: Path | None = typer.Option(
+        None, "--trusted-keys", help="File of trusted ed25519 public keys (base64, one per line)."
+    ),
     as_json: bool = typer.Option(
         False, "--json", help="Print one JSON document on stdout instead of the tables (shape: see above)."
     ),
@@ -93,7 +119,9 @@ def leaderboard(
     from benchsuite.leaderboard.build import write_leaderboards
     from benchsuite.leaderboard.gather import gather_records
     from benchsuite.leaderboard.tables import Provenance, machine_description
+    from benchsuite.leaderboard.trust import load_trust
     from benchsuite.results.record import current_harness_version
+    from benchsuite.results.verifications import LOG_NAME
 
     records = list(records or [])
     wandb_dirs = list(wandb_dirs or [])
@@ -105,9 +133,16 @@ def leaderboard(
             hint="pass --records runs/ (the output folder of `benchsuite run`), --wandb-dir DIR "
             "or --wandb ENTITY/PROJECT",
         )
+    if verifications is None and (Path(out) / LOG_NAME).is_file():
+        verifications = Path(out) / LOG_NAME
+    trust = load_trust(verifications, trusted_keys)
     with stdout_to_stderr(as_json):
         gathered = gather_records(
-            records=records, wandb_dirs=wandb_dirs, wandb_projects=wandb_projects, fingerprint=fingerprint
+            records=records,
+            wandb_dirs=wandb_dirs,
+            wandb_projects=wandb_projects,
+            fingerprint=fingerprint,
+            trust=trust,
         )
     sources = ", ".join(gathered.sources)
     if not gathered.records:
@@ -123,8 +158,17 @@ def leaderboard(
             source=sources,
             hint="fix or remove the refused records listed above, or drop --strict",
         )
+    if strict and gathered.unresolved:
+        raise RecordError(
+            f"{len(gathered.unresolved)} unresolved conflict(s) and --strict is set; nothing written: "
+            + "; ".join(str(c) for c in gathered.unresolved),
+            source=sources,
+            hint="verify the record that should stand (`benchsuite verify`), sign it, or remove the other",
+        )
     provenance = Provenance(
-        command=_command_line(records, wandb_dirs, wandb_projects, out, title, fingerprint, strict),
+        command=_command_line(
+            records, wandb_dirs, wandb_projects, out, title, fingerprint, strict, verifications, trusted_keys
+        ),
         harness_version=current_harness_version(),
         machine=machine_description(),
         title=title or "benchsuite leaderboard",
@@ -168,7 +212,8 @@ def _print_boards(written: list[WrittenBoard], gathered: GatherResult, out: Path
         )
     console.print(
         f"{len(gathered.records)} record(s) used, {len(gathered.refused)} refused, "
-        f"{len(gathered.conflicts)} superseded, {len(gathered.duplicates)} duplicate(s) skipped; "
+        f"{len(gathered.conflicts)} superseded ({len(gathered.unresolved)} unresolved conflict(s)), "
+        f"{len(gathered.duplicates)} duplicate(s) skipped; "
         f"index: {Path(out) / 'index.html'}",
         markup=False,
         highlight=False,
@@ -198,6 +243,9 @@ def _leaderboard_json(written: list[WrittenBoard], gathered: GatherResult, out: 
                     "seeds": list(row.seeds),
                     "value": row.value(RANKING_METRIC),
                     "ci95": [cell.lo, cell.hi] if cell is not None and has_interval else None,
+                    "verified": row.verification,
+                    "signed_by": row.signed_by,
+                    "conflict": row.in_conflict,
                 }
             )
         boards.append(
@@ -220,5 +268,15 @@ def _leaderboard_json(written: list[WrittenBoard], gathered: GatherResult, out: 
             "superseded": len(gathered.conflicts),
             "duplicates": len(gathered.duplicates),
         },
+        "unresolved_conflicts": len(gathered.unresolved),
         "refused": [{"source": r.source, "reason": r.reason} for r in gathered.refused],
+        "conflicts": [
+            {
+                "source": c.source,
+                "reason": c.reason,
+                "kept": getattr(c, "kept", ""),
+                "resolved": bool(getattr(c, "resolved", False)),
+            }
+            for c in gathered.conflicts
+        ],
     }

@@ -93,6 +93,38 @@ class Row:
         cell = self.cells.get(metric)
         return cell.value if cell else None
 
+    @property
+    def verification(self) -> str:
+        """``"verified"`` (every record of the row), ``"partial"`` (some) or ``"unverified"``."""
+        count = sum(1 for it in self.records if it.verified)
+        if self.records and count == len(self.records):
+            return "verified"
+        return "partial" if count else "unverified"
+
+    @property
+    def signed_by(self) -> list[str]:
+        """Key ids of the trusted keys that signed the row's records."""
+        return sorted({it.signed_by for it in self.records if it.signed_by})
+
+    @property
+    def in_conflict(self) -> bool:
+        """A record of the row was kept in an unresolved conflict."""
+        return any(it.conflict for it in self.records)
+
+    @property
+    def trust_text(self) -> str:
+        """The "verified" cell of the Markdown/HTML tables: ✓, k/n, signed-by and ⚠ conflict marks."""
+        parts = []
+        if self.verification == "verified":
+            parts.append("✓")
+        elif self.verification == "partial":
+            parts.append(f"{sum(1 for it in self.records if it.verified)}/{len(self.records)}")
+        if self.signed_by:
+            parts.append("signed by " + ", ".join(self.signed_by))
+        if self.in_conflict:
+            parts.append("⚠ conflict")
+        return " ".join(parts)
+
 
 @dataclass
 class Board:

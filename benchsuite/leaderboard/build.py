@@ -10,10 +10,12 @@ Layout of ``<out>/`` (default ``leaderboards/``)::
         leaderboard.md         header (command, versions, fingerprint, machine), table, n/a reasons
         leaderboard.csv        one row per (model, task), then per (ceiling, bin): every metric (mean
                                over seeds, _lo/_hi 95% interval, _sd over seeds), ties, % of ceiling
-        records.csv            one row per record (seed, ceiling bin) with its checksum
+        records.csv            one row per record (seed, ceiling bin) with its checksum, verified,
+                               signed_by (trusted key id) and conflict
         per_target.csv         long format: kind, model, task, bin_size, metric, target, value
         board.json             provenance, ranking metric and common bin, column groups, rows (values,
-                               intervals, ties, % of ceiling), the records used (source, checksum), refusals
+                               intervals, ties, % of ceiling, verified/signed_by/conflict), the records
+                               used (source, checksum, verified), refusals, conflicts (kept, resolved)
         figures/*.png          AUROC / CAGI5 / robustness scatters, best model's motif logos
 """
 
@@ -82,6 +84,9 @@ def _row_json(board: Board, row: Row, derived: list[Derived]) -> dict:
         if row.tie is None
         else {"tied": row.tie.tied, "diff_ci95": [row.tie.lo, row.tie.hi], "n": row.tie.n},
         "tie_note": tie_note,
+        "verified": row.verification,
+        "signed_by": row.signed_by,
+        "conflict": row.in_conflict,
     }
 
 
@@ -117,7 +122,14 @@ def _board_json(
         else {"model": best.model, "task": best.task, SORT_METRIC: best.value(SORT_METRIC)},
         "rows": [_row_json(board, row, derived) for row in board.all_rows],
         "records": [
-            {"source": it.source, "origin": it.origin, "checksum": it.checksum}
+            {
+                "source": it.source,
+                "origin": it.origin,
+                "checksum": it.checksum,
+                "verified": it.verified,
+                "signed_by": it.signed_by,
+                "conflict": it.conflict,
+            }
             for row in board.all_rows
             for it in row.records
         ],
@@ -126,6 +138,16 @@ def _board_json(
         "duplicates": [list(d) for d in gathered.duplicates] if gathered else [],
         "refused": [{"source": r.source, "reason": r.reason} for r in board.refused],
         "superseded": [{"source": r.source, "reason": r.reason} for r in board.conflicts],
+        "conflicts": [
+            {
+                "source": r.source,
+                "reason": r.reason,
+                "kept": getattr(r, "kept", ""),
+                "resolved": bool(getattr(r, "resolved", False)),
+            }
+            for r in board.conflicts
+        ],
+        "verifications": gathered.trust_log if gathered else None,
     }
 
 

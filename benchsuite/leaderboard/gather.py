@@ -13,8 +13,9 @@ Every record is verified (schema and checksum by :func:`~benchsuite.results.reco
 must come from the installed harness version and, when a fingerprint is requested, from that
 dataset. Refused records are kept with a reason naming them. Records describing the same
 (dataset, kind, model, task, seed; for ceilings also the bin) are deduplicated by checksum; when
-their contents differ the newer one (``created_at``) is kept and the other is reported as a
-conflict (superseded; a re-run cell leaves such stale copies in old W&B run folders).
+their contents differ, the verified one is kept, else the one signed by a trusted key, else the
+newer one (``created_at``), and the others are reported as conflicts
+(:mod:`benchsuite.leaderboard.trust`). A signed record whose signature does not hold is refused.
 """
 
 from __future__ import annotations
@@ -30,11 +31,13 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from benchsuite.errors import BenchsuiteError, ConfigError, RecordError
+from benchsuite.leaderboard.trust import Trust, annotate, resolve_conflicts, signature_status
 from benchsuite.results.record import MAX_RECORD_BYTES, current_harness_version, parse_record, read_record
 
 __all__ = [
     "SourcedRecord",
     "Refusal",
+    "Conflict",
     "GatherResult",
     "is_record_name",
     "record_bin",
@@ -85,6 +88,9 @@ class SourcedRecord:
     source: str
     origin: str  # "local" | "wandb-offline" | "wandb-api"
     base_dir: Path | None = None  # folder that relative figure paths are resolved against
+    verified: bool = False  # the verification log verifies this checksum
+    signed_by: str | None = None  # key id of a trusted key that signed it
+    conflict: bool = False  # kept in an unresolved conflict with another record of its key
 
     @property
     def key(self) -> tuple[str, str, str, str, int, int | None]:
@@ -116,6 +122,14 @@ class Refusal:
         return f"{self.source}: {self.reason}"
 
 
+@dataclass(frozen=True)
+class Conflict(Refusal):
+    """A record left out because another with the same key and other content was kept."""
+
+    kept: str = ""  # source of the kept record
+    resolved: bool = False  # kept because it is verified or signed by a trusted key
+
+
 @dataclass
 class GatherResult:
     """What :func:`gather_records` found."""
@@ -125,6 +139,12 @@ class GatherResult:
     duplicates: list[tuple[str, str]] = field(default_factory=list)  # (kept source, identical copy)
     conflicts: list[Refusal] = field(default_factory=list)  # same key, other content: superseded
     sources: list[str] = field(default_factory=list)  # the folders / projects that were read
+    trust_log: str | None = None  # the verification log that marked verified records
+
+    @property
+    def unresolved(self) -> list[Refusal]:
+        """Conflicts decided by age only (no verified or trusted-signed record among them)."""
+        return [c for c in self.conflicts if not getattr(c, "resolved", False)]
 
 
 def _walk(root: Path) -> Iterable[tuple[Path, list[str], list[str]]]:
@@ -280,6 +300,7 @@ def gather_records(
     api: Any = None,
     harness_version: str | None = None,
     fingerprint: str | None = None,
+    trust: Trust | None = None,
 ) -> GatherResult:
     """Find, verify and deduplicate result records from every source.
 
@@ -300,6 +321,9 @@ def gather_records(
     fingerprint:
         When given (full fingerprint or a prefix of at least 8 characters), records of any other
         dataset are refused.
+    trust:
+        Verified checksums and trusted keys (:func:`benchsuite.leaderboard.trust.load_trust`);
+        they mark records and decide conflicts.
 
     Returns
     -------
@@ -313,13 +337,14 @@ def gather_records(
         For a missing folder, a malformed project path or an unreachable W&B API.
     """
     harness = harness_version or current_harness_version()
+    trust = trust or Trust()
     if fingerprint is not None and len(fingerprint) < 8:
         raise ConfigError(
             f"fingerprint {fingerprint!r} is too short",
             source="--fingerprint",
             hint="give at least 8 characters",
         )
-    result = GatherResult()
+    result = GatherResult(trust_log=trust.log_path)
     candidates: list[_Candidate] = []
     for folder in records:
         result.sources.append(f"records:{folder}")
@@ -343,15 +368,16 @@ def gather_records(
                 result.refused.append(Refusal(source, exc.message))
                 continue
             problem = _board_problem(record, harness=harness, fingerprint=fingerprint)
-            if problem:
-                result.refused.append(Refusal(source, problem))
+            bad_signature, signer = signature_status(record, trust)
+            if problem or bad_signature:
+                result.refused.append(Refusal(source, str(problem or bad_signature)))
                 continue
-            verified.append(SourcedRecord(record, source, origin, base_dir))
-    _deduplicate(verified, result)
+            verified.append(annotate(SourcedRecord(record, source, origin, base_dir), trust, signer))
+    resolve_conflicts(verified, result)
     for refusal in result.refused:
         log.warning("refused %s", refusal)
     for conflict in result.conflicts:
-        log.warning("superseded %s", conflict)
+        log.warning("conflict: %s", conflict)
     return result
 
 
@@ -365,32 +391,3 @@ def _board_problem(record: dict, *, harness: str, fingerprint: str | None) -> st
     if fingerprint is not None and not fp.startswith(fingerprint.lower()):
         return f"dataset fingerprint {fp[:12]}… does not match the board's fingerprint {fingerprint[:12]}…"
     return None
-
-
-def _deduplicate(verified: list[SourcedRecord], result: GatherResult) -> None:
-    by_key: dict[tuple, list[SourcedRecord]] = {}
-    for item in verified:
-        by_key.setdefault(item.key, []).append(item)
-    kept_ids: set[int] = set()
-    for items in by_key.values():
-        # the newest record wins a conflict; among identical copies the first source wins
-        newest = max(items, key=lambda it: it.record["created_at"])
-        winner = next(it for it in items if it.checksum == newest.checksum)
-        kept_ids.add(id(winner))
-        for other in items:
-            if other is winner:
-                continue
-            if other.checksum == winner.checksum:
-                result.duplicates.append((winner.source, other.source))
-            else:
-                fp, kind, model, task, seed, bin_size = other.key
-                at = "" if bin_size is None else f" at {bin_size} bp"
-                result.conflicts.append(
-                    Refusal(
-                        other.source,
-                        f"conflicts with {winner.source}: same {kind} {model}/{task}{at} seed {seed} on "
-                        f"dataset {fp[:12]} but different content; kept the newer record "
-                        f"({winner.record['created_at']})",
-                    )
-                )
-    result.records = [it for it in verified if id(it) in kept_ids]

@@ -155,9 +155,14 @@ def render_board_html(
             "These records were found but not put on the board.",
         ),
         _list_html(
-            "Superseded records",
-            [f"<code>{esc(r.source)}</code>: {esc(r.reason)}" for r in board.conflicts],
-            "Same model, task, dataset and seed as a newer record with different content.",
+            "Conflicts",
+            [
+                ("" if getattr(r, "resolved", False) else "⚠ unresolved: ")
+                + f"<code>{esc(r.source)}</code>: {esc(r.reason)}"
+                for r in board.conflicts
+            ],
+            "Records left out because another record of the same cell, with other content, was kept "
+            "(the verified one, else one signed by a trusted key, else the newer one).",
         ),
         _list_html("Downloads", [f'<a href="{esc(quote(name))}">{esc(name)}</a>' for name in downloads]),
     ]

@@ -27,7 +27,7 @@ from benchsuite.leaderboard.formatting import (
 
 __all__ = ["esc", "leaderboard_table", "number_td", "per_target_table"]
 
-_IDENTITY = 6  # rank, tie, model, task, bin, seeds
+_IDENTITY = 7  # rank, tie, model, task, bin, seeds, verified
 
 
 def esc(value: object) -> str:
@@ -99,6 +99,9 @@ def _head(board: Board, derived: dict[str, Derived]) -> str:
         '<th class="text" data-type="number" data-better="lower" title="output bin of the row: the '
         'own-bin columns are computed at it (binary models: one value per input sequence)">bin</th>',
         '<th data-type="number" title="number of seeds">seeds</th>',
+        '<th class="text" data-type="text" title="✓: every record re-run by benchsuite verify and agreed; '
+        'signed by KEY: signed by a trusted key; ⚠ conflict: an unresolved conflicting record exists">'
+        "verified</th>",
     ]
     for _, metrics in board.groups:
         for i, m in enumerate(metrics):
@@ -135,6 +138,7 @@ def _row_html(board: Board, row: Row, best: dict[str, float], derived: dict[str,
         f'<td class="text" data-sort="{esc(row.bin_size or "")}">{esc(row.bin_label)}</td>',
         f'<td data-sort="{len(row.seeds)}" title="{esc("seeds " + ", ".join(map(str, row.seeds)))}">'
         f"{len(row.seeds)}</td>",
+        f'<td class="text verified" data-sort="{esc(row.verification)}">{esc(row.trust_text)}</td>',
     ]
     for _, metrics in board.groups:
         for i, m in enumerate(metrics):

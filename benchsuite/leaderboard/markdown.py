@@ -40,13 +40,17 @@ def board_legend(board: Board) -> list[str]:
         "without bootstrap replicates are not compared.",
         f"Oracle: {CEILING_DESCRIPTIONS['oracle']}. Replicate 2: {CEILING_DESCRIPTIONS['replicate2']}. "
         "Ceilings are reference rows, one per bin, and are not ranked; neither bounds every metric.",
+        "verified: ✓ every record of the row was re-run by `benchsuite verify` and agreed (k/n: some "
+        "of them); empty: unverified. signed by KEY: signed by a trusted key. ⚠ conflict: another record "
+        "of the same cell with other content exists and neither is verified or signed (see Conflicts). "
+        "What each of these proves: docs/trust.md.",
     ]
 
 
 def _md_header(board: Board) -> tuple[list[str], list[str]]:
     derived = {d.after: d for d in derived_columns(board)}
-    header = ["rank", TIE_MARK, "model", "task", "bin", "seeds"]
-    align = ["---:", ":---:", ":---", ":---", ":---", "---:"]
+    header = ["rank", TIE_MARK, "model", "task", "bin", "seeds", "verified"]
+    align = ["---:", ":---:", ":---", ":---", ":---", "---:", ":---:"]
     for m in board.columns:
         header.append(column_label(m, board.common_bin, board.threshold_counts))
         align.append("---:")
@@ -67,6 +71,7 @@ def _md_row(board: Board, row: Row) -> list[str]:
         md_escape(row.task),
         md_escape(row.bin_label),
         str(len(row.seeds)),
+        md_escape(row.trust_text),
     ]
     for m in board.columns:
         text = cell_text(cell_of(row, m), m)
@@ -137,6 +142,14 @@ def _sections(board: Board, figures: Mapping[str, Path] | None) -> list[str]:
         lines += ["", "## Refused records", ""]
         lines += [f"- {md_escape(r.source)}: {md_escape(r.reason)}" for r in board.refused]
     if board.conflicts:
-        lines += ["", "## Superseded records", ""]
-        lines += [f"- {md_escape(r.source)}: {md_escape(r.reason)}" for r in board.conflicts]
+        lines += ["", "## Conflicts", ""]
+        lines += [
+            "Records left out because another record of the same cell, with other content, was kept:",
+            "",
+        ]
+        lines += [
+            f"- {'' if getattr(r, 'resolved', False) else '⚠ unresolved: '}{md_escape(r.source)}: "
+            f"{md_escape(r.reason)}"
+            for r in board.conflicts
+        ]
     return lines

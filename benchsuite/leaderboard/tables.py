@@ -134,6 +134,7 @@ def board_csv(board: Board) -> str:
     for m in board.all_columns:
         header += [m, f"{m}_lo", f"{m}_hi", f"{m}_sd"]
     header += [d.key for d in derived] + [key for key, _ in ceilings]
+    header += ["verified", "signed_by", "conflict"]
     writer.writerow(header)
     for row in board.all_rows:
         fields = ["ref" if row.rank is None else str(row.rank), *_tie_fields(row)]
@@ -146,6 +147,7 @@ def board_csv(board: Board) -> str:
         for _, m in ceilings:
             found = board.own_bin_ceiling(row, m) if row.kind != "ceiling" else None
             fields.append(_optional(found[1] if found else None))
+        fields += [row.verification, " ".join(row.signed_by), "true" if row.in_conflict else "false"]
         writer.writerow(fields)
     return buf.getvalue()
 
@@ -156,6 +158,7 @@ def records_csv(board: Board) -> str:
     writer = _SafeWriter(buf)
     writer.writerow(
         ["kind", "model", "task", "bin_size", "seed", "checksum", "created_at", *board.all_columns]
+        + ["verified", "signed_by", "conflict"]
     )
     for row in board.all_rows:
         for item in row.records:
@@ -165,6 +168,7 @@ def records_csv(board: Board) -> str:
                 [rec["kind"], row.model, row.task, _bin(row), rec["seed"], rec["checksum"]]
                 + [rec["created_at"]]
                 + [_csv_number(v) for v in means]
+                + [str(item.verified).lower(), item.signed_by or "", str(item.conflict).lower()]
             )
     return buf.getvalue()
 

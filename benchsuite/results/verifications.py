@@ -160,7 +160,8 @@ def compare_metrics(
             continue
         want, got = _values(expected[name]), _values(actual[name])
         for part in sorted(set(want) | set(got)):
-            a, b = got.get(part), want.get(part)
+            a: Any = got.get(part)
+            b: Any = want.get(part)
             label = f"{name} {part}".strip()
             if _is_missing(a) or _is_missing(b):
                 if _is_missing(a) and _is_missing(b):

@@ -147,11 +147,11 @@ def test_html_table_reads_like_a_paper_table(written):
     ]
     columns = re.search(r'<tr class="columns">(.*?)</tr>', page).group(1)
     headers = [re.sub(r"<[^>]+>", "", h) for h in re.findall(r"<th[^>]*>(.*?)</th>", columns)]
-    assert headers[:8] == ["rank", "≈", "model", "task", "bin", "seeds"] + [
+    assert headers[:9] == ["rank", "≈", "model", "task", "bin", "seeds", "verified"] + [
         "wholechrom_common.pearson(128 bp)",
         "% of oracle",
     ]
-    assert sum(int(n) for n, _ in groups) + 6 == len(headers)
+    assert sum(int(n) for n, _ in groups) + 7 == len(headers)
     # registry definitions as tooltips, with the reference ceiling named
     assert 'title="Whole-chromosome Pearson r with predictions and truth averaged into the common bin' in page
     assert "Reference ceiling: replicate2, replicate 2, a second noisy measurement" in page

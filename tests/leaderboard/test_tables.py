@@ -187,7 +187,8 @@ def test_markdown(board):
     table = [line for line in text.splitlines() if line.startswith("| ")]
     header = table[0]
     assert header.startswith(
-        "| rank | ≈ | model | task | bin | seeds | wholechrom\\_common.pearson (128 bp) | % of oracle | "
+        "| rank | ≈ | model | task | bin | seeds | verified | "
+        "wholechrom\\_common.pearson (128 bp) | % of oracle | "
         "wholechrom.pearson (own bin) | % of oracle (own bin) |"
     )
     body = table[1:]
