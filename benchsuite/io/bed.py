@@ -192,6 +192,9 @@ def read_bed(
     path = Path(path)
     if not path.is_file():
         raise InputFileError("BED file not found", source=path, hint="check the path")
+    from benchsuite.io.trackcheck import refuse_binary_tracks
+
+    refuse_binary_tracks(path)
     chroms: list[str] = []
     starts: list[int] = []
     ends: list[int] = []

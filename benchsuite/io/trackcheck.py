@@ -17,7 +17,7 @@ import numpy as np
 
 from benchsuite.errors import InputFileError
 
-__all__ = ["sniff_format", "not_bigwig_error", "check_coverage_values"]
+__all__ = ["sniff_format", "not_bigwig_error", "refuse_binary_tracks", "check_coverage_values"]
 
 _BIGWIG_MAGIC = 0x888FFC26
 _BIGBED_MAGIC = 0x8789F2EB
@@ -161,3 +161,26 @@ def check_coverage_values(
     if clip_negative:
         np.maximum(values, 0, out=values, where=~np.isnan(values))
     return values
+
+
+def refuse_binary_tracks(path: Path) -> None:
+    """Raise when a bigBed or bigWig is given where a BED/narrowPeak text file belongs.
+
+    Raises
+    ------
+    InputFileError
+        Naming the file, what it is, and the conversion.
+    """
+    kind = sniff_format(path)
+    if kind == "bigBed":
+        raise InputFileError(
+            f"{path.name} is a bigBed file, not a BED/narrowPeak text file",
+            source=path,
+            hint="convert it with `bigBedToBed` (plain or gzip-compressed BED text is read)",
+        )
+    if kind == "bigWig":
+        raise InputFileError(
+            f"{path.name} is a bigWig coverage track, not a BED/narrowPeak text file",
+            source=path,
+            hint="coverage tracks belong in `track:`/`replicate2:`; give peaks or regions as BED text",
+        )

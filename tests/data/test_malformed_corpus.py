@@ -151,6 +151,14 @@ def gzip_as_bigwig(b: TinyBundle, mp: pytest.MonkeyPatch) -> dict:
     return {"cls": InputFileError, "has": ["B.rep1.bw is a gzip file, not a bigWig", "bamCoverage"]}
 
 
+def bigbed_as_peaks(b: TinyBundle, mp: pytest.MonkeyPatch) -> dict:
+    b.peaks["A"].write_bytes(_BIGBED_MAGIC + b"\0" * 60)
+    return {
+        "cls": InputFileError,
+        "has": ["A.narrowPeak is a bigBed file, not a BED/narrowPeak text", "bigBedToBed"],
+    }
+
+
 def empty_bigwig(b: TinyBundle, mp: pytest.MonkeyPatch) -> dict:
     b.tracks["A"].write_bytes(b"")
     return {"cls": InputFileError, "has": ["A.rep1.bw is an empty file, not a bigWig"]}
@@ -196,6 +204,7 @@ CASES: dict[str, Callable[[TinyBundle, pytest.MonkeyPatch], dict]] = {
         bedgraph_as_bigwig,
         gzip_as_bigwig,
         empty_bigwig,
+        bigbed_as_peaks,
         all_n_valid_chromosome,
         cache_path_is_file,
         cache_parent_is_file,
