@@ -1,9 +1,12 @@
-"""``--json`` output of ``benchsuite list``, ``run`` and ``leaderboard`` (one JSON document on stdout),
-and tables that are never truncated when stdout is not a terminal."""
+"""``--json`` output of ``benchsuite list``, ``run``, ``evaluate`` and ``leaderboard`` (one JSON document
+on stdout, even when a plugin prints), and tables that are never truncated when stdout is not a terminal."""
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +18,8 @@ from benchsuite.cli import list as list_cli
 from benchsuite.cli import run as run_cli
 from benchsuite.cli.output import jsonable, stdout_console
 from benchsuite.run.summary import CellOutcome, RunSummary, print_summary
+from tests.cli.conftest import ROOT
+from tests.plugins.faulty import NOISE
 from tests.run.conftest import fake_registry
 
 
@@ -147,3 +152,52 @@ def test_jsonable_is_strict_json() -> None:
         "b": "x",
         "c": [1, None],
     }
+
+
+def _fake_cli_noisy(args: list[str], cache: Path) -> subprocess.CompletedProcess:
+    """``benchsuite ARGS`` in a subprocess with the fake run plugin and a plugin module that prints
+    at import (``print`` and fd 1) and in every forward call."""
+    env = dict(
+        os.environ,
+        BENCHSUITE_CACHE=str(cache),
+        PYTHONPATH=str(ROOT),
+        OMP_NUM_THREADS="1",
+        BENCHSUITE_TEST_EXTRA_PLUGINS="tests.plugins.faulty.noisy_import",
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "tests.run.fake_cli", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def test_run_and_evaluate_json_stay_one_document_with_a_printing_plugin(
+    tmp_path, smoke_bundle, smoke_cache_dir
+) -> None:
+    out = tmp_path / "runs"
+    args = ["run", "--model", "fake-noisy", "--profile", "smoke", "--bundle", str(smoke_bundle)]
+    args += ["--out", str(out), "--wandb", "disabled", "--accelerator", "cpu", "--no-cagi5", "--no-motifs"]
+    args += ["--no-ceilings", "--max-epochs", "1", "--json"]
+    result = _fake_cli_noisy(args, smoke_cache_dir)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert NOISE not in result.stdout
+    data = json.loads(result.stdout)  # the whole of stdout is one JSON document
+    (outcome,) = data["outcomes"]
+    assert outcome["status"] == "trained" and outcome["plugin"] == "plugin tests.plugins.faulty.noisy_import"
+    assert data["plugins"] == {"failed": [], "warnings": []}
+    assert f"{NOISE} print at import" in result.stderr and f"{NOISE} fd 1 at import" in result.stderr
+    log = (Path(outcome["record"]).parent / "cell.log").read_text()
+    assert f"{NOISE} print in forward" in log
+
+    checkpoint = Path(outcome["record"]).parent / "checkpoint.ckpt"
+    args = ["evaluate", "--checkpoint", str(checkpoint), "--out", str(tmp_path / "re"), "--no-motifs"]
+    args += ["--no-cagi5", "--accelerator", "cpu", "--json"]
+    result = _fake_cli_noisy(args, smoke_cache_dir)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert NOISE not in result.stdout
+    record = json.loads(result.stdout)
+    assert record["model"]["name"] == "fake-noisy" and record["task"] == "quantitative"
+    assert f"{NOISE} print in forward" in result.stderr

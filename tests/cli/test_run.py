@@ -136,3 +136,19 @@ def test_run_all_smoke_end_to_end(tmp_path):
         assert record["metrics"]["peak.auroc"]["mean"] is not None
     # the smoke matrix's < 2 minute target is measured and reported, not asserted: machines are shared
     print(f"wall time of `benchsuite run --all --profile smoke`: {wall:.1f} s (target < 120 s)")
+
+
+def test_run_cell_timeout_needs_process_isolation(capsys, tmp_path, smoke_bundle, monkeypatch):
+    import benchsuite.plugins
+    from tests.run.conftest import fake_registry
+
+    monkeypatch.setattr(benchsuite.plugins, "load_plugins", lambda *a, **k: fake_registry())
+    args = ["run", "--model", "fake-conv", "--bundle", str(smoke_bundle), "--out", str(tmp_path)]
+    assert exit_code([*args, "--wandb", "disabled", "--cell-timeout", "5"]) == 2
+    err = capsys.readouterr().err
+    assert "--cell-timeout: --cell-timeout needs --isolate process" in err and "Traceback" not in err
+    assert exit_code([*args, "--wandb", "disabled", "--isolate", "thread"]) == 2
+    assert "unknown isolation mode 'thread'" in capsys.readouterr().err
+    assert exit_code([*args, "--isolate", "process", "--cell-timeout", "0"]) == 2
+    assert "--cell-timeout must be > 0 seconds, got 0" in capsys.readouterr().err
+    assert not list(tmp_path.glob("*/fake-conv"))  # nothing was run

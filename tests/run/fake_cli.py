@@ -3,10 +3,14 @@
 The fake plugin of ``tests/run/conftest.py`` is added to every registry the CLI loads (installed
 plugins are excluded), so subprocess tests exercise the whole command line without installing
 a package. Every fake model build is appended to ``$BENCHSUITE_TEST_BUILD_LOG`` when set.
+``$BENCHSUITE_TEST_EXTRA_PLUGINS`` (comma-separated modules) adds plugin modules, imported
+when the CLI loads its plugins (so what they print at import happens then).
 """
 
 from __future__ import annotations
 
+import importlib
+import os
 import sys
 
 import torch
@@ -18,7 +22,9 @@ _real_load_plugins = plugins.load_plugins
 
 
 def _load_plugins(*, allow=None, extra=()):
-    return _real_load_plugins(allow=[], extra=[*extra, conftest.FakeRunPlugin()])
+    modules = [m for m in os.environ.get("BENCHSUITE_TEST_EXTRA_PLUGINS", "").split(",") if m]
+    more = [importlib.import_module(m) for m in modules]
+    return _real_load_plugins(allow=[], extra=[*extra, conftest.FakeRunPlugin(), *more])
 
 
 if __name__ == "__main__":
