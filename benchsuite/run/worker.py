@@ -18,6 +18,7 @@ __all__ = ["main"]
 
 def main(argv: list[str] | None = None) -> int:
     """Run the cell of the job file ``argv[0]``; 0 once the outcome is written (even a failure)."""
+    import torch
     from rich.console import Console
 
     from benchsuite.io.atomic import atomic_write
@@ -30,8 +31,6 @@ def main(argv: list[str] | None = None) -> int:
     )
     from benchsuite.run.matrix import Cell
     from benchsuite.run.runner import _prepare
-
-    import torch
 
     args = sys.argv[1:] if argv is None else argv
     job = json.loads(Path(args[0]).read_text(encoding="utf-8"))
