@@ -170,6 +170,7 @@ def prepare(
 
     from benchsuite.data.manifest import load_manifest
     from benchsuite.data.prepare import prepare_dataset
+    from benchsuite.evaluate.bundle_inputs import check_evaluation_inputs
     from benchsuite.io.paths import require_directory
 
     if cache is not None:
@@ -177,6 +178,7 @@ def prepare(
     manifest = load_manifest(bundle)
     if map_chrom_names:
         manifest = replace(manifest, map_chrom_names=True)
+    check_evaluation_inputs(manifest)
     result = prepare_dataset(
         manifest, cache_dir=cache, coverage_threshold=threshold, force=force, progress=progress
     )

@@ -305,6 +305,12 @@ def parse_geometry(check: Checker, value: Any) -> Geometry:
     bins = tuple(check.integer(b, f"geometry.bin_sizes[{i}]") for i, b in enumerate(bins_value))
     common = check.integer(data["common_bin"], "geometry.common_bin")
     threshold = check.number(data["coverage_threshold"], "geometry.coverage_threshold")
+    if threshold < 0:
+        raise check.fail(
+            "geometry.coverage_threshold",
+            f"coverage_threshold {threshold:g} is negative; coverage is >= 0, so it would select every chunk",
+            hint="use a threshold >= 0 (0 keeps every chunk with any coverage)",
+        )
     if length > chunk:
         raise check.fail(
             "geometry.input_length",

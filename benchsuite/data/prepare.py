@@ -106,9 +106,11 @@ def _effective_threshold(manifest: Manifest, coverage_threshold: float | None) -
             source="--threshold",
             hint="e.g. --threshold 2",
         )
-    if not math.isfinite(coverage_threshold):
+    if not math.isfinite(coverage_threshold) or coverage_threshold < 0:
         raise ConfigError(
-            f"coverage threshold must be finite, got {coverage_threshold}", source="--threshold"
+            f"coverage threshold must be finite and >= 0, got {coverage_threshold}",
+            source="--threshold",
+            hint="coverage is >= 0, so a negative threshold would select every chunk; use 0 or more",
         )
     return float(coverage_threshold)
 

@@ -251,6 +251,7 @@ def _prepare(options: RunOptions, registry: Registry, console: Console) -> RunCo
     """Trainer options, the bundle, its dataset cache and the evaluation options of this run."""
     from benchsuite.data.manifest import load_manifest
     from benchsuite.data.prepare import prepare_dataset
+    from benchsuite.evaluate.bundle_inputs import check_evaluation_inputs
     from benchsuite.train.fit import trainer_options
 
     trainer_kwargs = trainer_options(
@@ -263,6 +264,7 @@ def _prepare(options: RunOptions, registry: Registry, console: Console) -> RunCo
     main = is_main_process()
     bundle = resolve_bundle(options, console)
     manifest = load_manifest(bundle)
+    check_evaluation_inputs(manifest)
     cache = prepare_dataset(manifest, cache_dir=options.cache_dir, progress=options.progress and main)
     device = eval_device(options)
     return RunContext(

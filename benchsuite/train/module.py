@@ -286,8 +286,14 @@ def _read_checkpoint(path: Path) -> dict[str, Any]:
     try:
         ckpt = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:
+        first = next((line.strip() for line in str(exc).splitlines() if line.strip()), "")
+        detail = (
+            "not a PyTorch checkpoint"
+            if "Unpickler" in str(exc)
+            else f"{type(exc).__name__}: {first.split('. ')[0][:160]}"
+        )
         raise InputFileError(
-            f"cannot read checkpoint ({type(exc).__name__}: {exc})",
+            f"cannot read checkpoint ({detail})",
             source=path,
             hint="the file is truncated or not a benchsuite checkpoint; retrain it with `benchsuite run`",
         ) from exc

@@ -54,6 +54,7 @@ def test_split_table_of_realmini(real_data: Path, tmp_path: Path) -> None:
         (lambda d: d["geometry"].update(chunk_length="big"), ["geometry.chunk_length", "integer"]),
         (lambda d: d["geometry"].update(chunk_length=True), ["geometry.chunk_length", "integer"]),
         (lambda d: d["geometry"].update(coverage_threshold="two"), ["geometry.coverage_threshold", "number"]),
+        (lambda d: d["geometry"].update(coverage_threshold=-1), ["geometry.coverage_threshold", "negative"]),
         (
             lambda d: d["geometry"].update(input_length=400),
             ["geometry.input_length", "larger than chunk_length"],

@@ -154,8 +154,13 @@ def test_load_trained_model_errors(tmp_path):
         load_trained_model(tmp_path / "missing.ckpt", registry=registry_with(tiny_spec()))
     bad = tmp_path / "bad.ckpt"
     bad.write_bytes(b"\x80\x02garbage")
-    with pytest.raises(InputFileError, match="cannot read checkpoint"):
+    with pytest.raises(InputFileError, match="cannot read checkpoint") as info:
         load_trained_model(bad, registry=registry_with(tiny_spec()))
+    assert "\n" not in str(info.value) and "Please file an issue" not in str(info.value)  # one line
+    text = tmp_path / "text.ckpt"
+    text.write_text("x\n")
+    with pytest.raises(InputFileError, match=r"cannot read checkpoint \(not a PyTorch checkpoint\)"):
+        load_trained_model(text, registry=registry_with(tiny_spec()))
     ckpt, _, _ = _fit(tmp_path, max_epochs=1)
     with pytest.raises(PluginError, match="'tiny' is not registered"):
         load_trained_model(ckpt, registry=registry_with(tiny_spec(name="other")))
