@@ -195,8 +195,9 @@ def write(folder: Path, record: dict, name: str = "record.json") -> Path:
 
 
 def independent_checksum(record: dict) -> str:
-    """The checksum computed directly from its definition (not via benchsuite)."""
-    body = {k: v for k, v in record.items() if k != "checksum"}
+    """The checksum computed directly from its definition (not via benchsuite): every field
+    except ``checksum`` and ``signature``."""
+    body = {k: v for k, v in record.items() if k not in ("checksum", "signature")}
     text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
     return "sha256:" + hashlib.sha256(text.encode("ascii")).hexdigest()
 
