@@ -15,6 +15,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from rich.console import Console
 
     from benchsuite.plugins import RegisteredModel, Registry
+    from benchsuite.plugins.manager import PluginLoadError
 
 #: input length and number of targets of each benchmark profile (the simulator's geometry)
 PROFILE_GEOMETRY: dict[str, tuple[int, int]] = {
@@ -65,6 +66,7 @@ def list_command(
     "build_errors": {KIND: MESSAGE}}],
     "tasks": [{"name", "output", "data", "loss", "models": [NAME]}],
     "failures": [{"plugin", "distribution", "version", "stage", "reason", "hint"}],
+    "warnings": [same shape: e.g. global torch state changed at import, restored],
     "skipped": [PLUGIN], "plugins_loaded": INT}.
     With ``--metrics --json``: {"harness_version", "metrics": [...]}.
     """
@@ -206,6 +208,8 @@ def _print_failures(console: Console, registry: Registry) -> None:
             f"Not loaded (excluded by BENCHSUITE_PLUGINS): {_escape(', '.join(registry.skipped))}",
             highlight=False,
         )
+    for warning in registry.warnings:
+        console.print(f"[yellow]plugin warning:[/] {_escape(str(warning))}", highlight=False)
     if not registry.errors:
         console.print(f"All {len(registry.plugins)} plugin(s) loaded without errors.", highlight=False)
         return
@@ -219,6 +223,18 @@ def _print_failures(console: Console, registry: Registry) -> None:
         reason = error.reason + (f" (fix: {error.hint})" if error.hint else "")
         table.add_row(_escape(error.plugin), _escape(dist or "-"), error.stage, _escape(reason))
     console.print(table)
+
+
+def _problem_json(error: PluginLoadError) -> dict[str, Any]:
+    """One plugin failure or warning of the ``--json`` document."""
+    return {
+        "plugin": error.plugin,
+        "distribution": error.distribution,
+        "version": error.version,
+        "stage": error.stage,
+        "reason": error.reason,
+        "hint": error.hint,
+    }
 
 
 def _list_json(registry: Registry, profile: str, check: bool) -> dict[str, Any]:
@@ -253,17 +269,9 @@ def _list_json(registry: Registry, profile: str, check: bool) -> dict[str, Any]:
         }
         for kind, names in registry.tasks.items()
     ]
-    failures = [
-        {
-            "plugin": error.plugin,
-            "distribution": error.distribution,
-            "version": error.version,
-            "stage": error.stage,
-            "reason": error.reason,
-            "hint": error.hint,
-        }
-        for error in registry.errors
-    ]
+    failures, warnings = (
+        [_problem_json(error) for error in problems] for problems in (registry.errors, registry.warnings)
+    )
     return {
         "profile": profile,
         "input_length": length,
@@ -271,6 +279,7 @@ def _list_json(registry: Registry, profile: str, check: bool) -> dict[str, Any]:
         "models": models,
         "tasks": tasks,
         "failures": failures,
+        "warnings": warnings,
         "skipped": list(registry.skipped),
         "plugins_loaded": len(registry.plugins),
     }

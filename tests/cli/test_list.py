@@ -118,3 +118,25 @@ def test_list_check_shows_contract_violations(install_entry_points, monkeypatch)
     assert result.exit_code == 0, result.output
     assert "contract violated" in result.output
     assert "(2, 3, 7)" in result.output and "expected (2, 3, 16)" in result.output
+
+
+def test_list_reports_a_plugin_that_changed_global_state(install_entry_points, monkeypatch):
+    """Human listing and --json both carry the restored global-state change as a warning."""
+    import json
+
+    import torch
+
+    from tests.plugins.faulty import state_ep
+
+    monkeypatch.setenv("COLUMNS", "250")
+    change = lambda: torch.set_default_dtype(torch.float64)  # noqa: E731
+    install_entry_points(state_ep("evil", "evil-plugin", change, "evil-model"))
+    result = CliRunner().invoke(_app(), ["list", "--profile", "smoke"])
+    assert result.exit_code == 0, result.output
+    assert "plugin warning:" in result.output and "default dtype" in result.output
+    assert torch.get_default_dtype() == torch.float32
+    result = CliRunner().invoke(_app(), ["list", "--profile", "smoke", "--json"])
+    document = json.loads(result.stdout)
+    assert [w["plugin"] for w in document["warnings"]] == ["evil"]
+    assert "float32 -> float64" in document["warnings"][0]["reason"]
+    assert document["failures"] == []
