@@ -10,7 +10,8 @@ shown as "unverified" on the board) holds::
 
 - :func:`plugin_files_sha256`: ``sha256`` over the sorted ``(relative path, sha256 of the
   bytes)`` of an installed distribution's files (``importlib.metadata`` ``files``), skipping
-  ``__pycache__``/``*.pyc`` and the ``RECORD`` file; for a plugin registered in-process without
+  ``__pycache__``/``*.pyc`` and the ``RECORD`` file (an editable install lists no sources, so the
+  source trees of its top-level packages are added); for a plugin registered in-process without
   a distribution (``load_plugins(extra=[obj])``), :func:`module_files_sha256` of the source
   file of the model's build callable.
 - :func:`weights_sha256`: a hash of the tensors of a state dict (or of the ``state_dict`` of a
@@ -24,7 +25,10 @@ from __future__ import annotations
 
 import hashlib
 import importlib.metadata
+import importlib.util
 import inspect
+import json
+import re
 import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -82,7 +86,9 @@ def plugin_files_sha256(distribution: str) -> str:
     str
         ``"sha256:<hex>"`` over the sorted (relative path, sha256 of the file's bytes) of the
         files listed in the distribution's metadata, without ``__pycache__``, ``*.pyc`` and
-        ``RECORD``. Files listed but absent are hashed as ``"missing"``.
+        ``RECORD``. Files listed but absent are hashed as ``"missing"``. For an editable install
+        (``pip install -e``; its file list holds only the import hook), the files of its
+        top-level packages' source trees are added as ``<package>/<relative path>``.
 
     Raises
     ------
@@ -111,7 +117,52 @@ def plugin_files_sha256(distribution: str) -> str:
             continue
         path = Path(str(item.locate()))
         entries.append((rel, _file_sha256(path) if path.is_file() else "missing"))
+    if _is_editable(dist):
+        entries.extend(_editable_sources(dist))
     return _combine(entries)
+
+
+def _is_editable(dist: importlib.metadata.Distribution) -> bool:
+    """An editable install (``pip install -e``): its file list holds no package sources."""
+    try:
+        text = dist.read_text("direct_url.json")
+        info = json.loads(text) if text else {}
+    except ValueError:
+        info = {}
+    return bool((info.get("dir_info") or {}).get("editable"))
+
+
+def _editable_sources(dist: importlib.metadata.Distribution) -> list[tuple[str, str]]:
+    """``(<package>/<relative path>, sha256)`` of the source trees of an editable distribution's
+    top-level packages (found by import spec; ``__pycache__`` and ``*.pyc`` skipped)."""
+    name = _normalize(dist.metadata["Name"] or "")
+    try:
+        mapping = importlib.metadata.packages_distributions()
+    except Exception:  # noqa: BLE001 - a broken environment only loses the editable sources
+        mapping = {}
+    tops = sorted(top for top, dists in mapping.items() if name in {_normalize(d) for d in dists})
+    entries: list[tuple[str, str]] = []
+    for top in tops:
+        try:
+            spec = importlib.util.find_spec(top)
+        except (ImportError, ValueError):
+            spec = None
+        if spec is None or not spec.origin or not Path(spec.origin).is_file():
+            continue
+        origin = Path(spec.origin)
+        if origin.name != "__init__.py":  # a single-module distribution
+            entries.append((f"{top}/{origin.name}", _file_sha256(origin)))
+            continue
+        root = origin.parent
+        for path in sorted(root.rglob("*")):
+            rel = path.relative_to(root).as_posix()
+            if path.is_file() and not _skipped(rel):
+                entries.append((f"{top}/{rel}", _file_sha256(path)))
+    return entries
+
+
+def _normalize(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def module_files_sha256(files: Iterable[str | Path]) -> str:

@@ -141,3 +141,27 @@ def test_records_without_provenance_stay_valid_and_with_it_are_checksummed(tmp_p
     path = write(tmp_path / "new", reseal(record_with))
     assert read_record(path)["provenance"]["plugin"]["name"] == "ToyPlugin"
     assert reseal(record_with)["checksum"] != record["checksum"]  # provenance is part of the checksum
+
+
+def _fake_editable(root: Path) -> Path:
+    """An editable-style distribution 'toy-plugin-xyz' on ``root`` whose file list has no sources."""
+    info = root / "toy_plugin_xyz-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: toy-plugin-xyz\nVersion: 1.0\n")
+    (info / "top_level.txt").write_text("toy_plugin_xyz\n")
+    (info / "direct_url.json").write_text('{"url": "file:///src", "dir_info": {"editable": true}}')
+    (info / "RECORD").write_text("toy_plugin_xyz-1.0.dist-info/METADATA,,\n")
+    package = root / "toy_plugin_xyz"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "models.py").write_text("WIDTH = 8\n")
+    return package
+
+
+def test_editable_install_hashes_its_package_sources(tmp_path, monkeypatch):
+    package = _fake_editable(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    first = plugin_files_sha256("toy-plugin-xyz")
+    assert plugin_files_sha256("toy-plugin-xyz") == first
+    (package / "models.py").write_text("WIDTH = 16\n")
+    assert plugin_files_sha256("toy-plugin-xyz") != first
