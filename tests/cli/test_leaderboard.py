@@ -77,3 +77,30 @@ def test_cli_through_main_exits_2_without_traceback(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "records folder does not exist" in err and "Traceback" not in err
     assert re.search(r"missing", err)
+
+
+def test_cli_trusted_keys_mark_signed_rows(tmp_path):
+    from benchsuite.results.signing import generate_keypair, key_id, load_private_key, sign_record
+
+    private, public_path, public = generate_keypair(tmp_path / "k.pem")
+    write(tmp_path / "records" / "cnn", sign_record(make_record("cnn"), load_private_key(private)))
+    write(tmp_path / "records" / "other", make_record("other"))
+    out = tmp_path / "lb"
+    args = ["leaderboard", "--records", str(tmp_path / "records"), "--out", str(out)]
+    result = CliRunner().invoke(_app(), [*args, "--trusted-keys", str(public_path), "--json"])
+    assert result.exit_code == 0, result.output
+    rows = {r["model"]: r for r in json.loads(result.stdout)["boards"][0]["rows"]}
+    assert rows["cnn"]["signed_by"] == [key_id(public)] and rows["other"]["signed_by"] == []
+    md = (out / "sim-smoke-seed0" / "leaderboard.md").read_text(encoding="utf-8")
+    assert f"signed by {key_id(public)}" in md
+    assert f"--trusted-keys {public_path}" in md
+
+
+def test_cli_bad_trusted_keys_file_is_a_config_error(tmp_path):
+    write(tmp_path / "records" / "cnn", make_record("cnn"))
+    keys = tmp_path / "keys.txt"
+    keys.write_text("hello\n")
+    args = ["leaderboard", "--records", str(tmp_path / "records"), "--out", str(tmp_path / "lb")]
+    result = CliRunner().invoke(_app(), [*args, "--trusted-keys", str(keys)])
+    assert isinstance(result.exception, ConfigError)
+    assert "line 1 is not a base64 ed25519 public key" in str(result.exception)
