@@ -186,7 +186,10 @@ def append_log(path: str | Path, results: Iterable[Verification]) -> Path:
     old = path.read_text(encoding="utf-8") if path.is_file() else ""
     if old and not old.endswith("\n"):
         old += "\n"
-    lines = [json.dumps(r.to_log(), sort_keys=True, allow_nan=False) for r in results]
+    # a record that could not even be read has no checksum: nothing for a board to match it to
+    lines = [json.dumps(r.to_log(), sort_keys=True, allow_nan=False) for r in results if r.checksum]
+    if not lines:
+        return path
     with atomic_write(path, "w", encoding="utf-8") as handle:
         handle.write(old + "".join(line + "\n" for line in lines))
     return path

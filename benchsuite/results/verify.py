@@ -29,7 +29,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from benchsuite.errors import BenchsuiteError, ConfigError, RecordError
+from benchsuite.errors import BenchsuiteError, ConfigError, InputFileError, RecordError
 from benchsuite.results.record import read_record
 from benchsuite.results.verifications import (
     DEFAULT_ATOL,
@@ -72,6 +72,11 @@ def verify_records(
         raise ConfigError(f"unknown mode {mode!r}", source="--mode", hint=f"use one of {', '.join(MODES)}")
     if atol < 0 or rtol < 0:
         raise ConfigError("tolerances must be >= 0", source="--atol/--rtol", hint="pass e.g. --atol 1e-6")
+    for path in paths:
+        if not Path(path).is_file():
+            raise InputFileError(
+                "record file not found", source=path, hint="pass record.json files of `benchsuite run`"
+            )
     if registry is None:
         from benchsuite.plugins import load_plugins
 

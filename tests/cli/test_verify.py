@@ -100,6 +100,27 @@ def test_verify_record_without_provenance_cannot_verify(fake_plugins, tmp_path):
     assert entry["verdict"] == "could not verify" and "has no provenance" in entry["reason"]
 
 
+def test_verify_a_missing_record_is_one_error_and_logs_nothing(capsys, tmp_path, fake_plugins):
+    from tests.cli.conftest import exit_code
+
+    log = tmp_path / "v.jsonl"
+    assert exit_code(["verify", str(tmp_path / "none.json"), "--log", str(log)]) == 2
+    err = capsys.readouterr().err
+    assert "none.json" in err and "record file not found" in err and "Traceback" not in err
+    assert not log.exists()
+
+
+def test_verify_an_unreadable_record_is_not_logged(fake_plugins, tmp_path):
+    bad = tmp_path / "record.json"
+    bad.write_text('{"kind": "model"')
+    log = tmp_path / "v.jsonl"
+    result = CliRunner().invoke(_app(), ["verify", str(bad), "--log", str(log), "--json"])
+    assert result.exit_code == 1
+    (entry,) = json.loads(result.stdout)["results"]
+    assert entry["verdict"] == "could not verify" and entry["record_checksum"] is None
+    assert not log.exists()  # no checksum: nothing a board could match
+
+
 def test_keys_generate_and_sign(tmp_path):
     runner = CliRunner()
     key = tmp_path / "maintainer.pem"
