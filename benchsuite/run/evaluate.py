@@ -71,15 +71,19 @@ def evaluate_checkpoint_to_record(
     InputFileError
         The checkpoint cannot be read.
     ConfigError
-        No bundle is known, the bundle's targets do not fit the model, or an in-place
-        evaluation on another dataset than the training one.
+        No bundle is known, the bundle's targets do not fit the model, an in-place
+        evaluation on another dataset than the training one, or an ``accelerator`` this machine
+        does not have.
     PluginError
         The model's plugin is not installed.
     """
     from benchsuite.results.record import write_record
     from benchsuite.run.runner import RunOptions
     from benchsuite.train.module import read_checkpoint_hparams
+    from benchsuite.train.trainer_checks import check_trainer_options
 
+    if accelerator is not None:  # --accelerator gpu without a GPU is refused, not run on the CPU
+        check_trainer_options({"accelerator": accelerator})
     checkpoint = Path(checkpoint)
     hp = read_checkpoint_hparams(checkpoint)
     extra = dict(hp.get("extra") or {})

@@ -100,3 +100,13 @@ def test_run_refuses_before_anything_runs(argv, tmp_path, capsys):
     assert argv[0] in err and "this machine has" in err
     assert "Traceback" not in err
     assert not out.exists()
+
+
+@pytest.mark.skipif(not NO_GPU, reason="this machine has a GPU")
+def test_evaluate_refuses_a_gpu_it_does_not_have(tmp_path, capsys):
+    """`benchsuite evaluate --accelerator gpu` used to fall back to the CPU silently."""
+    ckpt = tmp_path / "checkpoint.ckpt"
+    ckpt.write_bytes(b"never read")
+    assert exit_code(["evaluate", "--checkpoint", str(ckpt), "--accelerator", "gpu"]) == 2
+    err = capsys.readouterr().err
+    assert "--accelerator" in err and "no GPU is available" in err and "Traceback" not in err
