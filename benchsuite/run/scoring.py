@@ -56,6 +56,7 @@ EVAL_PROFILES: dict[str, dict[str, Any]] = {
     # the harness defaults
     "paper": {},
 }
+EVAL_PROFILES["converge"] = dict(EVAL_PROFILES["default"])  # trained longer, scored like default
 
 #: whether the harness draws figures (sequence logos) per profile; logos cost seconds per cell
 EVAL_FIGURES: dict[str, bool] = {"smoke": False, "default": True, "paper": True}
@@ -231,6 +232,7 @@ def model_record(
             "training": train_info.get("training"),
             "epochs_trained": train_info.get("epochs_trained"),
             "global_steps": train_info.get("global_steps"),
+            "data_passes": train_info.get("data_passes"),
             "trainer": train_info.get("trainer"),
             "best_val_loss": train_info.get("best_val_loss"),
         },

@@ -16,11 +16,15 @@ What happens, in order:
    finished" marker, atomic) is written.
 
 Per-profile budgets (:data:`TRAINING_PROFILES`) are fixed step budgets, so a cell trains
-the same number of optimiser steps on the same batches whatever the machine and its load:
+the same number of optimiser steps on the same batches whatever the machine and its load, and
+whatever the size of the dataset (Lightning ``max_steps``; a dataset with fewer batches than
+a round of ``limit_train_batches`` repeats passes, see :mod:`benchsuite.train.budget`):
 ``smoke`` at most 12 steps (seconds per cell), ``default`` exactly 800 steps of 32
-sequences (30-85 s per cell on two CPU cores, no early stopping); ``paper`` follows the paper
-(up to 100 full epochs, early-stopping patience from the model's defaults, 10 for the paper's
-CNN/ResidualBind).
+sequences (30-85 s per cell on two CPU cores, no early stopping); ``converge`` trains to
+convergence with early stopping on the validation loss (rounds of 50 steps, patience 5
+rounds, at most 5,000 steps; the ``default`` model sizes): the profile for real data on a
+CPU; ``paper`` follows the paper (up to 100 full epochs, early-stopping patience from the
+model's defaults, 10 for the paper's CNN/ResidualBind).
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 
 from benchsuite.errors import ConfigError, TrainingError
 from benchsuite.io.atomic import atomic_write
+from benchsuite.train.budget import step_budget
 from benchsuite.train.losses import DEFAULT_LOSS, LOSSES_FOR_TASK
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -49,6 +54,7 @@ __all__ = [
     "TRAINING_PROFILES",
     "TrainingSettings",
     "resolve_training",
+    "model_size_profile",
     "fit_cell",
     "CHECKPOINT_NAME",
     "TRAIN_INFO_NAME",
@@ -104,6 +110,20 @@ TRAINING_PROFILES: dict[str, dict[str, Any]] = {
         "lr_scale": 3.0,
         "batch_size": 32,
     },
+    # real data on a CPU: train to convergence. Rounds of 50 steps of 32 sequences (a small
+    # dataset repeats passes inside a round), validation on <= 20 batches after each round,
+    # early stopping after 5 rounds without a better validation loss, at most 100 rounds
+    # (5,000 steps); the models have their `default` sizes and evaluation budgets
+    "converge": {
+        "max_epochs": 100,
+        "patience": 5,
+        "early_stopping": True,
+        "limit_train_batches": 50,
+        "limit_val_batches": 20,
+        "lr_scale": 3.0,
+        "batch_size": 32,
+        "model_size": "default",
+    },
     # the paper: up to 100 epochs, full epochs, patience from the model (paper: 6 or 10)
     "paper": {
         "max_epochs": None,
@@ -116,6 +136,16 @@ TRAINING_PROFILES: dict[str, dict[str, Any]] = {
 }
 
 _PAPER_MAX_EPOCHS = 100
+
+
+def model_size_profile(profile: str) -> str:
+    """The profile whose model sizes (``ModelSpec.profiles``) a training profile builds.
+
+    ``converge`` builds the ``default`` sizes; every other profile its own.
+    """
+    return str(TRAINING_PROFILES.get(profile, {}).get("model_size", profile))
+
+
 _PAPER_PATIENCE = 10
 
 
@@ -162,7 +192,7 @@ def resolve_training(
     task_kind:
         ``"binary"`` or ``"quantitative"``.
     profile:
-        ``"smoke"``, ``"default"`` or ``"paper"``.
+        ``"smoke"``, ``"default"``, ``"converge"`` or ``"paper"``.
     max_epochs:
         Explicit override (``--max-epochs``); wins over everything.
 
@@ -374,10 +404,11 @@ def fit_cell(
             source="datamodule",
             hint="pass a BinaryDataModule for binary and a QuantitativeDataModule for quantitative cells",
         )
-    build_hparams = spec.hparams(profile)
+    size = model_size_profile(profile)
+    build_hparams = spec.hparams(size)
     # RegisteredModel.build checks task support and bin size and wraps build() errors in a
     # PluginError naming the plugin
-    model = registered.build(task, profile=profile)
+    model = registered.build(task, profile=size)
     check_model_contract(model, spec, task, plugin=registered.plugin)
 
     extra_info = {
@@ -431,6 +462,7 @@ def fit_cell(
 
     kwargs: dict[str, Any] = {
         "max_epochs": settings.max_epochs,
+        "max_steps": settings.max_steps or -1,
         "limit_train_batches": settings.limit_train_batches,
         "limit_val_batches": settings.limit_val_batches,
         "callbacks": callbacks,
@@ -444,7 +476,14 @@ def fit_cell(
     }
     kwargs.update({k: v for k, v in trainer_kwargs.items() if v is not None})
     source = f"model {spec.name} ({task_kind})"
-    with _quiet_lightning():
+    budget = step_budget(
+        datamodule,
+        limit_train_batches=settings.limit_train_batches,
+        max_steps=settings.max_steps,
+        source=source,
+        profile=profile,
+    )
+    with _quiet_lightning(), budget as passes:
         trainer = L.Trainer(**kwargs)
         trainer.fit(module, datamodule=datamodule)
     if trainer.interrupted:
@@ -484,6 +523,8 @@ def fit_cell(
         "epochs_trained": int(trainer.current_epoch),
         "early_stopped": bool(trainer.current_epoch < settings.max_epochs),
         "global_steps": int(trainer.global_step),
+        # passes over the training data the budget took (a "round" may hold several)
+        "data_passes": passes.passes(int(trainer.global_step)),
         "trainer": {
             **{k: v if isinstance(v, (int, float, bool, str)) else str(v) for k, v in trainer_kwargs.items()},
             "world_size": int(trainer.world_size),
