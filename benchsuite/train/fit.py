@@ -264,9 +264,10 @@ def _is_cpu(trainer_kwargs: Mapping[str, Any]) -> bool:
     return str(accelerator) == "cpu"
 
 
-def _stdout_is_terminal() -> bool:
+def _stderr_is_terminal() -> bool:
+    """Progress goes to stderr (a cell's stdout is its log; ``--json`` keeps stdout clean)."""
     try:
-        return sys.stdout.isatty()
+        return sys.stderr.isatty()
     except (AttributeError, ValueError):
         return False
 
@@ -353,7 +354,7 @@ def fit_cell(
     extra:
         JSON-friendly provenance stored in the checkpoint and ``train.json``.
     progress:
-        Show a rich progress bar (only when stdout is a terminal).
+        Show a rich progress bar (on stderr, only when stderr is a terminal).
 
     Returns
     -------
@@ -453,9 +454,9 @@ def fit_cell(
         ),
         checkpoint_cb,
     ]
-    show_bar = progress and _stdout_is_terminal()
+    show_bar = progress and _stderr_is_terminal()
     if show_bar:
-        callbacks.append(RichProgressBar(leave=False))
+        callbacks.append(RichProgressBar(leave=False, console_kwargs={"stderr": True}))
     loggers: list[Any] = [CSVLogger(save_dir=str(out), name="logs", version="")]
     if logger is not None:
         loggers.insert(0, logger)
