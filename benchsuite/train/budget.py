@@ -9,8 +9,8 @@ is made of as many fresh shuffles (passes) as it takes, so the budget is still e
 ``limit_train_batches`` steps, instead of silently shrinking to ``max_epochs`` short epochs.
 
 How many passes over the training data the budget took is stored in ``train.json``
-(``data_passes``) and in the record's hyperparameters; past :data:`MANY_PASSES` passes a
-warning says the dataset is small for the profile's budget.
+(``data_passes``) and in the record's hyperparameters; past :data:`MANY_PASSES` passes of a
+fixed budget (no early stopping) a warning says the dataset is small for the profile.
 """
 
 from __future__ import annotations
@@ -78,7 +78,13 @@ def _world_size(datamodule: Any) -> int:
 
 @contextlib.contextmanager
 def step_budget(
-    datamodule: Any, *, limit_train_batches: int | float, max_steps: int | None, source: str, profile: str
+    datamodule: Any,
+    *,
+    limit_train_batches: int | float,
+    max_steps: int | None,
+    source: str,
+    profile: str,
+    warn: bool = True,
 ) -> Iterator[BudgetInfo]:
     """Serve rounds of ``limit_train_batches`` batches from ``datamodule`` during a fit.
 
@@ -86,7 +92,8 @@ def step_budget(
     after it): when a pass holds fewer batches than a round, the loader repeats passes
     (:class:`RepeatedLoader`; single-process training only, DDP keeps Lightning's loader).
     The yielded :class:`BudgetInfo` says how large a pass was. A budget of more than
-    :data:`MANY_PASSES` passes logs a warning naming the cell and the profile.
+    :data:`MANY_PASSES` passes logs a warning naming the cell and the profile when ``warn``
+    (a fixed budget; with early stopping the step budget is only a cap).
     """
     info = BudgetInfo()
     had_attr = "train_dataloader" in vars(datamodule)
@@ -101,7 +108,7 @@ def step_budget(
         except TypeError:
             return loader
         info.batches_per_pass = n
-        if max_steps and n and max_steps / n > MANY_PASSES:
+        if warn and max_steps and n and max_steps / n > MANY_PASSES:
             seqs = f" of {info.train_sequences} training sequences" if info.train_sequences else ""
             log.warning(
                 "%s: the %s profile's budget of %d steps is %.0f passes over the %d batches%s; "

@@ -483,6 +483,7 @@ def fit_cell(
         max_steps=settings.max_steps,
         source=source,
         profile=profile,
+        warn=not settings.early_stopping,
     )
     with _quiet_lightning(), budget as passes:
         trainer = L.Trainer(**kwargs)

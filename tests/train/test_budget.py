@@ -88,6 +88,19 @@ def test_many_passes_warn_with_the_fix(tmp_path, caplog):
     assert "--profile converge" in warning[0]
 
 
+def test_many_passes_with_early_stopping_do_not_warn(tmp_path, caplog):
+    """With early stopping (converge) the step budget is only a cap: no warning."""
+    settings = dataclasses.replace(
+        resolve_training(tiny_spec(), "quantitative", "smoke"),
+        max_epochs=1,
+        limit_train_batches=int(2 * MANY_PASSES) + 2,
+        early_stopping=True,
+    )
+    with caplog.at_level(logging.WARNING, logger="benchsuite.train.budget"):
+        _fit(tmp_path, settings)
+    assert not [r for r in caplog.records if r.name == "benchsuite.train.budget"]
+
+
 def test_few_passes_do_not_warn(tmp_path, caplog):
     settings = dataclasses.replace(
         resolve_training(tiny_spec(), "quantitative", "smoke"), max_epochs=1, limit_train_batches=4
