@@ -4,6 +4,11 @@
 are sorted by (model name, task) so every process computes the same list, and
 ``--shard K/N`` keeps the cells whose index is ``K - 1`` modulo ``N``: the N shards of a SLURM
 array (or any scheduler) partition the matrix, each cell in exactly one shard.
+
+A bundle need not support both tasks: a bundle without peak files has no binary labels, one
+whose targets are all label-only has no coverage. :func:`unsupported_tasks` says which task
+a bundle cannot support and why, and :func:`applicable_cells` sets those cells aside as *not
+applicable* (one line each, not a failure) instead of failing them in the plugin API.
 """
 
 from __future__ import annotations
@@ -16,9 +21,18 @@ from typing import TYPE_CHECKING
 from benchsuite.errors import ConfigError
 
 if TYPE_CHECKING:
+    from benchsuite.data.manifest import Manifest
     from benchsuite.plugins.manager import RegisteredModel
 
-__all__ = ["TASKS", "Cell", "build_matrix", "parse_shard", "shard_cells"]
+__all__ = [
+    "TASKS",
+    "Cell",
+    "build_matrix",
+    "parse_shard",
+    "shard_cells",
+    "unsupported_tasks",
+    "applicable_cells",
+]
 
 #: task kinds in matrix order
 TASKS: tuple[str, ...] = ("binary", "quantitative")
@@ -148,3 +162,39 @@ def shard_cells(cells: Iterable[Cell], k: int, n: int) -> list[Cell]:
             f"shard {k}/{n} is out of range", source="--shard", hint="use K/N with 1 <= K <= N (K is 1-based)"
         )
     return [cell for index, cell in enumerate(cells) if index % n == k - 1]
+
+
+def unsupported_tasks(manifest: Manifest) -> dict[str, str]:
+    """Task kind -> a one-line reason, for each task the bundle cannot support.
+
+    The binary task needs a label target (a target with ``peaks:``), the quantitative task a
+    coverage target (a target with ``track:``).
+    """
+    reasons: dict[str, str] = {}
+    if not manifest.label_targets:
+        reasons["binary"] = (
+            f"bundle {manifest.name!r} has no peak files (no target has `peaks:`), so there are "
+            "no binary labels"
+        )
+    if not manifest.coverage_targets:
+        reasons["quantitative"] = (
+            f"bundle {manifest.name!r} has no coverage tracks (every target is label-only: no "
+            "`track:`), so there is no quantitative target"
+        )
+    return reasons
+
+
+def applicable_cells(cells: Iterable[Cell], manifest: Manifest) -> tuple[list[Cell], list[tuple[Cell, str]]]:
+    """Split ``cells`` into those the bundle supports and ``(cell, reason)`` pairs it does not.
+
+    Order is kept in both lists (the matrix order of :func:`build_matrix`).
+    """
+    reasons = unsupported_tasks(manifest)
+    kept: list[Cell] = []
+    skipped: list[tuple[Cell, str]] = []
+    for cell in cells:
+        if cell.task in reasons:
+            skipped.append((cell, reasons[cell.task]))
+        else:
+            kept.append(cell)
+    return kept, skipped

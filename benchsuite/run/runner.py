@@ -47,7 +47,7 @@ from benchsuite.run.ceilings import ceiling_dir, run_ceilings
 from benchsuite.run.cells import cell_dir
 from benchsuite.run.context import RECORD_NAME, RunContext, is_main_process
 from benchsuite.run.isolation import check_isolation, run_isolated
-from benchsuite.run.matrix import Cell, build_matrix, parse_shard, shard_cells
+from benchsuite.run.matrix import Cell, applicable_cells, build_matrix, parse_shard, shard_cells
 from benchsuite.run.scoring import (
     EVAL_FIGURES,
     EVAL_PROFILES,
@@ -167,6 +167,7 @@ def run_benchmark(
     check_isolation(options, registry)
     cells = select_cells(options, registry)
     ctx = _prepare(options, registry, console)
+    cells, not_applicable = applicable_cells(cells, ctx.manifest)
     console.print(
         f"[bold]benchsuite run[/]: {len(cells)} cell(s) on {escape(ctx.manifest.name)} "
         f"(dataset {ctx.cache.fingerprint[:12]}, profile {options.profile}, seed {options.seed}) "
@@ -176,6 +177,9 @@ def run_benchmark(
     outcomes: list[CellOutcome] = []
     if ctx.main and options.runs_ceilings():
         outcomes.extend(run_ceilings(ctx))
+    for cell, reason in not_applicable:  # a task the bundle cannot support: one line, not a failure
+        console.print(f"[dim]not applicable[/] {escape(str(cell))}: {escape(reason)}", highlight=False)
+        outcomes.append(CellOutcome(cell.model, cell.task, "not-applicable", error=reason))
     for cell in cells:
         outcomes.append(run_isolated(ctx, cell))
     return RunSummary(

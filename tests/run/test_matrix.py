@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import json
 from types import SimpleNamespace
 
 import pytest
 
-from benchsuite.errors import ConfigError
-from benchsuite.run.matrix import Cell, build_matrix, parse_shard, shard_cells
+from benchsuite.errors import ConfigError, ManifestError
+from benchsuite.run.matrix import (
+    Cell,
+    applicable_cells,
+    build_matrix,
+    parse_shard,
+    shard_cells,
+    unsupported_tasks,
+)
+from tests.data.conftest import make_tiny_bundle
+
+from .conftest import by_cell, run_and_print, run_options
 
 
 def _models(**tasks: set[str]) -> dict[str, SimpleNamespace]:
@@ -98,3 +109,77 @@ def test_all_with_empty_registry_says_install_a_plugin():
     with pytest.raises(ConfigError, match="no model is registered") as info:
         build_matrix({}, all_models=True)
     assert info.value.source == "--all" and "pip install" in info.value.hint
+
+
+# --------------------------------------------------------------------------- bundles without a task
+
+
+def _manifest(coverage: bool, labels: bool) -> SimpleNamespace:
+    target = SimpleNamespace(name="A")
+    return SimpleNamespace(
+        name="b",
+        coverage_targets=(target,) if coverage else (),
+        label_targets=(target,) if labels else (),
+    )
+
+
+def test_unsupported_tasks_name_the_missing_files():
+    assert unsupported_tasks(_manifest(True, True)) == {}
+    assert unsupported_tasks(_manifest(True, False)) == {
+        "binary": "bundle 'b' has no peak files (no target has `peaks:`), so there are no binary labels"
+    }
+    assert unsupported_tasks(_manifest(False, True)) == {
+        "quantitative": "bundle 'b' has no coverage tracks (every target is label-only: no `track:`), "
+        "so there is no quantitative target"
+    }
+
+
+def test_applicable_cells_keeps_order_and_sets_the_rest_aside():
+    cells = build_matrix(MODELS, all_models=True)
+    kept, skipped = applicable_cells(cells, _manifest(True, False))
+    assert kept == [c for c in cells if c.task == "quantitative"]
+    assert [c for c, _ in skipped] == [c for c in cells if c.task == "binary"]
+    assert all("no peak files" in reason for _, reason in skipped)
+    assert applicable_cells(cells, _manifest(True, True)) == (cells, [])
+
+
+def _drop(bundle, key: str) -> None:
+    data = bundle.manifest_data()
+    for target in data["targets"]:
+        target.pop(key)
+        if key == "track":
+            target.pop("replicate2")
+    bundle.write_manifest_data(data)
+
+
+def test_run_on_a_quantitative_only_bundle_skips_binary_cells(tmp_path, registry):
+    """No peaks: the binary cell is not applicable (exit 0), robustness runs on coverage only."""
+    bundle = make_tiny_bundle(tmp_path / "bundle")
+    _drop(bundle, "peaks")
+    options = run_options(bundle.root, tmp_path / "runs", tmp_path / "cache", models=("fake-conv",))
+    summary, text = run_and_print(options, registry)
+    outcomes = by_cell(summary)
+    assert summary.exit_code == 0
+    assert outcomes["fake-conv", "binary"].status == "not-applicable"
+    assert outcomes["fake-conv", "binary"].error == (
+        "bundle 'tiny' has no peak files (no target has `peaks:`), so there are no binary labels"
+    )
+    assert "not applicable fake-conv/binary: bundle 'tiny' has no peak files" in text
+    assert "num_targets" not in text
+    quant = outcomes["fake-conv", "quantitative"]
+    assert quant.status == "trained"
+    record = json.loads(quant.record.read_text())
+    assert "robustness.variation" in record["metrics"]
+    assert "robustness.variation" not in record.get("not_applicable", {})
+    assert record["tables"]["robustness"]["chunks"].startswith("coverage-threshold (coverage > 2")
+
+
+def test_run_on_a_bundle_without_any_track_is_one_manifest_error(tmp_path, registry):
+    """Every target label-only: refused before anything runs, naming the field and the fix."""
+    bundle = make_tiny_bundle(tmp_path / "bundle")
+    _drop(bundle, "track")
+    options = run_options(bundle.root, tmp_path / "runs", tmp_path / "cache", models=("fake-conv",))
+    with pytest.raises(ManifestError) as info:
+        run_and_print(options, registry)
+    assert "field 'targets': no target has a coverage track" in str(info.value)
+    assert "at least one target needs `track:`" in (info.value.hint or "")

@@ -7,15 +7,21 @@ averaged per target (lower is better; comparable only between models of equal bi
 Window offsets are multiples of the dataset's coarsest bin, so every model of a dataset sees
 the same windows and the same number of shifts. Per-chunk scores are resampled by genome block
 for the 95% interval.
+
+The family needs coverage only: a bundle without peak files (no binary dataset) is scored on
+the coverage-threshold test chunks instead, target ``t`` on the chunks whose central window
+has a coverage of ``t`` above the dataset's coverage threshold (``tables.robustness.chunks``
+says which set was used).
 """
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
-from benchsuite.errors import ConfigError
+from benchsuite.errors import ConfigError, DatasetError
 from benchsuite.evaluate.families.base import Context, Family
 from benchsuite.evaluate.result import FamilyResult, NotApplicable
 from benchsuite.evaluate.robustness import robustness_evaluate
@@ -35,6 +41,29 @@ def _alignment_step(ctx: Context) -> int:
     return math.lcm(max(bins, default=1), int(ctx.source.bin_size))
 
 
+def _scored_chunks(ctx: Context) -> tuple[Any, np.ndarray, str]:
+    """The test split to shift, its ``(N, |C|)`` per-target selection, and a note on the set.
+
+    The peak-centred test chunks with their peaks when the bundle has peak files; otherwise
+    the coverage-threshold test chunks, each target on the chunks where its coverage in the
+    central ``input_length`` window exceeds the dataset's coverage threshold.
+    """
+    try:
+        split = get_test_split(ctx.cache, "binary")
+    except DatasetError:
+        split = None
+    if split is not None and split.labels is not None:
+        return split, ctx.align.coverage_labels(np.asarray(split.labels)), ""
+    split = get_test_split(ctx.cache, "quantitative")
+    cov = np.asarray(split.cov)
+    input_length = int(ctx.cache.geometry.input_length)
+    start = (cov.shape[-1] - input_length) // 2
+    central = np.nan_to_num(cov[..., start : start + input_length].astype(np.float32), nan=0.0)
+    threshold = float(getattr(ctx.cache.geometry, "coverage_threshold", 0.0))
+    labels = (central.max(axis=-1) > threshold).astype(np.uint8)
+    return split, labels, f"coverage-threshold (coverage > {threshold:g}; no peak files)"
+
+
 class Robustness(Family):
     """``robustness.variation``."""
 
@@ -52,10 +81,7 @@ class Robustness(Family):
             raise NotApplicable(f"{ctx.source.name} cannot predict shifted windows")
 
     def run(self, ctx: Context) -> FamilyResult:
-        split = get_test_split(ctx.cache, "binary")
-        if split.labels is None:
-            raise NotApplicable("the peak-centered test split has no labels (no peak files)")
-        labels = ctx.align.coverage_labels(np.asarray(split.labels))
+        split, labels, chunks = _scored_chunks(ctx)
         names, options, src = ctx.align.coverage_names, ctx.options, ctx.source
         n_any = int((labels > 0).any(axis=1).sum())
         cap = options.robustness_max_sequences
@@ -93,4 +119,6 @@ class Robustness(Family):
             "n_selected": res.n_selected,
             "n_chunks": dict(zip(names, res.n_chunks.tolist(), strict=True)),
         }
+        if chunks:  # the coverage-only fallback says so
+            out.tables["robustness"]["chunks"] = chunks
         return out
