@@ -29,7 +29,7 @@ import sys
 import tempfile
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -46,7 +46,7 @@ class Case:
     token: str
     setup: Callable[[Path], None] | None = None
     needs_bundle: bool = True
-    extra: dict[str, str] = field(default_factory=dict)
+    ok_exit: bool = False  # the right answer is exit 0 with ``token`` reported (e.g. a refused figure)
 
 
 def _manifest(bundle: Path, edit: Callable[[dict], None]) -> None:
@@ -136,13 +136,13 @@ def _cases(work: Path) -> list[Case]:
             "peak line with a non-numeric start",
             prep,
             "celltype_A.narrowPeak",
-            _append(peak_a, "chr1\tabc\t200\n"),
+            _append(peak_a, "chr1\tabc\t200\tp\t1\t.\t1\t1\t1\t50\n"),
         ),
         Case(
             "peak with end before start",
             prep,
             "celltype_A.narrowPeak",
-            _append(peak_a, "chr1\t500\t100\tp\n"),
+            _append(peak_a, "chr1\t500\t100\tp\t1\t.\t1\t1\t1\t50\n"),
         ),
         Case(
             "negative coverage", prep, "celltype_A.rep1.bw", _bigwig("tracks/celltype_A.rep1.bw", [1.0, -3.0])
@@ -315,18 +315,86 @@ def _cases(work: Path) -> list[Case]:
             needs_bundle=False,
         ),
     ]
+    cases += _record_cases(work)
     (work / "bad-records").mkdir(exist_ok=True)
     (work / "bad-records" / "record.json").write_text('{"kind": "model", "checksum": "sha256:00"')
     return cases
 
 
-def _classify(proc: subprocess.CompletedProcess, token: str) -> str:
+def _trained_record(work: Path) -> Path:
+    """One smoke-trained cell (cnn-baseline, quantitative) of the pristine bundle; its record."""
+    out = work / "trained"
+    found = sorted(out.glob("*/cnn-baseline/quantitative/seed0/record.json"))
+    if not found:
+        argv = ["run", "--model", "cnn-baseline", "--task", "quantitative", "--profile", "smoke"]
+        argv += ["--bundle", str(work / "pristine"), "--out", str(out), "--cache", str(work / "cache")]
+        argv += ["--wandb", "disabled", "--no-cagi5", "--no-motifs", "--no-ceilings"]
+        subprocess.run([*BS, *argv], check=True, capture_output=True, env=_env())
+        found = sorted(out.glob("*/cnn-baseline/quantitative/seed0/record.json"))
+    return found[0]
+
+
+def _record_cases(work: Path) -> list[Case]:
+    """Tampered copies of a genuine record, and options on a genuine checkpoint."""
+    from benchsuite.results.record import read_record, record_checksum
+
+    genuine = _trained_record(work)
+    edited, escaping = work / "edited" / "record.json", work / "escaping" / "record.json"
+    for path in (edited, escaping):
+        path.parent.mkdir(parents=True, exist_ok=True)
+    record = read_record(genuine)
+    text = genuine.read_text()
+    mean = record["metrics"]["wholechrom_common.pearson"]["mean"]
+    edited.write_text(text.replace(json.dumps(mean), "0.999", 1))  # value edited, checksum stale
+    record["figures"] = {"logo": "../../../../etc/hostname"}
+    record["checksum"] = record_checksum(record)
+    escaping.write_text(json.dumps(record))
+    lb = ["leaderboard", "--out", str(work / "lb-tamper")]
+    return [
+        Case(
+            "record edited after writing (--strict)",
+            [*lb, "--records", str(edited.parent), "--strict"],
+            "checksum",
+            needs_bundle=False,
+        ),
+        Case(
+            "record whose figure path leaves its folder",
+            [*lb, "--records", str(escaping.parent)],
+            "figure",
+            needs_bundle=False,
+            ok_exit=True,
+        ),
+        Case(
+            "evaluate --accelerator gpu without a GPU",
+            [
+                "evaluate",
+                "--checkpoint",
+                str(genuine.parent / "checkpoint.ckpt"),
+                "--accelerator",
+                "gpu",
+                "--out",
+                str(work / "ev"),
+            ],
+            "--accelerator",
+            needs_bundle=False,
+        ),
+    ]
+
+
+def _env() -> dict[str, str]:
+    return dict(os.environ, WANDB_MODE="disabled", COLUMNS="200", NO_COLOR="1")
+
+
+def _classify(proc: subprocess.CompletedProcess, case: Case) -> str:
     text = proc.stdout + proc.stderr
     if "Traceback (most recent call last)" in text:
         return "traceback"
+    named = case.token.lower() in text.lower()
+    if case.ok_exit:
+        return ("clear" if named else "accepted") if proc.returncode == 0 else "vague"
     if proc.returncode == 0:
         return "accepted"
-    return "clear" if token.lower() in text.lower() else "vague"
+    return "clear" if named else "vague"
 
 
 def _message(proc: subprocess.CompletedProcess) -> str:
@@ -343,7 +411,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     work = args.work or Path(tempfile.mkdtemp(prefix="benchsuite-probe-"))
     work.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ, WANDB_MODE="disabled", COLUMNS="200", NO_COLOR="1")
+    env = _env()
     pristine = work / "pristine"
     if not (pristine / "manifest.yaml").exists():
         subprocess.run(
@@ -363,7 +431,7 @@ def main(argv: list[str] | None = None) -> int:
                 case.setup(bundle)
         argv_case = [a.format(bundle=bundle, cache=cache, out=out) for a in case.argv]
         proc = subprocess.run([*BS, *argv_case], env=env, capture_output=True, text=True, timeout=900)
-        verdict = _classify(proc, case.token)
+        verdict = _classify(proc, case)
         results.append(
             {"case": case.name, "verdict": verdict, "exit": proc.returncode, "message": _message(proc)}
         )
