@@ -40,6 +40,7 @@ def render_summary(cache: DatasetCache, console: Console, *, status: str | None 
     status:
         First-line status (default: whether the cache was built or reused).
     """
+    from rich.markup import escape
     from rich.table import Table
 
     meta = cache.meta
@@ -140,6 +141,8 @@ def render_summary(cache: DatasetCache, console: Console, *, status: str | None 
                 name, *(f"{kinds[k][s]['positives'][name]} / {kinds[k][s]['n']}" for k, s in columns)
             )
         console.print(targets)
+    for warning in cache.meta.get("label_warnings") or []:
+        console.print(f"[yellow]warning[/] {escape(warning)}", soft_wrap=True, highlight=False)
 
 
 @data_app.command("prepare")

@@ -5,11 +5,17 @@ geometry (with the effective coverage threshold), the split, the chromosomes, th
 with their hashes and, per dataset kind and split, the counts of the build
 (:meth:`benchsuite.data.builder.ChunkBuilder.close`). It is written last, so a cache folder
 with a ``meta.json`` is complete.
+
+``label_warnings`` lists the label targets whose binary chunks hold a single class in some
+split (only positives, e.g. a single label target without ``binary_negatives``, or only
+negatives): their AUROC/AUPR are undefined there. Each warning names the fix; they are logged
+when the cache is built and printed by ``benchsuite data prepare`` / ``data info``.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import time
 from pathlib import Path
 from typing import Any
@@ -19,7 +25,56 @@ from benchsuite.data.fingerprint import CACHE_FORMAT_VERSION
 from benchsuite.data.manifest_model import Geometry, Manifest
 from benchsuite.errors import DatasetError
 
-__all__ = ["check_selection", "empty_selection_error", "empty_binary_error", "cache_meta", "write_meta"]
+__all__ = [
+    "check_selection",
+    "empty_selection_error",
+    "empty_binary_error",
+    "cache_meta",
+    "label_warnings",
+    "write_meta",
+]
+
+log = logging.getLogger(__name__)
+
+_NEGATIVES_FIX = (
+    "add peak-free chunks as negatives with `binary_negatives: {source: coverage-threshold}` "
+    "(or `source: genome`) in the manifest"
+)
+
+
+def label_warnings(manifest: Manifest, kinds: dict[str, Any]) -> list[str]:
+    """One warning per (label target, split) whose binary chunks hold a single class.
+
+    Parameters
+    ----------
+    manifest:
+        The bundle's manifest (for ``binary_negatives``).
+    kinds:
+        The build's per-kind summary (``kinds["binary"][split]`` has ``n`` and ``positives``).
+    """
+    binary = kinds.get("binary") or {}
+    warnings: list[str] = []
+    for split in SPLITS:
+        info = binary.get(split) or {}
+        n = int(info.get("n") or 0)
+        if not n:
+            continue
+        for name, positives in (info.get("positives") or {}).items():
+            if positives == n:
+                fix = _NEGATIVES_FIX
+                if manifest.binary_negatives is not None:
+                    fix = "raise binary_negatives.fraction or use `source: genome` (no negative survived)"
+                warnings.append(
+                    f"label target {name!r}: all {n} {split} chunks of the binary dataset are positive, "
+                    f"so its AUROC/AUPR are undefined there and training has no negatives (fix: {fix})"
+                )
+            elif positives == 0:
+                warnings.append(
+                    f"label target {name!r}: none of the {n} {split} chunks of the binary dataset is "
+                    f"positive (no peak of it in the {split} chromosomes), so its AUROC/AUPR are "
+                    f"undefined there (fix: choose a split whose {split} chromosomes hold its peaks)"
+                )
+    return warnings
 
 
 def check_selection(
@@ -202,6 +257,9 @@ def cache_meta(
 
     if not with_labels:
         kinds["binary"] = None
+    warnings = label_warnings(manifest, kinds)
+    for warning in warnings:
+        log.warning("%s: %s", manifest.name, warning)
     return {
         "format_version": CACHE_FORMAT_VERSION,
         "fingerprint": fingerprint,
@@ -222,6 +280,7 @@ def cache_meta(
         "inputs": inputs,
         "kinds": kinds,
         "unavailable": unavailable,
+        "label_warnings": warnings,
         "benchsuite_version": __version__,
     }
 

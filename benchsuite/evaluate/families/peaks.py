@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from benchsuite.evaluate.conversion import sequence_scores
-from benchsuite.evaluate.families.base import Batch, Context, StreamingFamily, binary_reason
+from benchsuite.evaluate.families.base import Batch, Context, StreamingFamily, binary_reason, is_sequence_set
 from benchsuite.evaluate.result import FamilyResult, NotApplicable
 from benchsuite.evaluate.stats import (
     aupr_per_target,
@@ -36,7 +36,27 @@ from benchsuite.evaluate.stats.bootstrap import (
     weighted_auroc,
 )
 
-__all__ = ["GenomePeaks", "Peaks", "classification_intervals"]
+__all__ = ["GenomePeaks", "Peaks", "classification_intervals", "skip_single_class"]
+
+
+def skip_single_class(out: FamilyResult, prefix: str, labels: np.ndarray, names: Any, where: str) -> None:
+    """Explain undefined AUROC/AUPR per target in ``not_applicable["{prefix}.auroc:{target}"]``.
+
+    A target whose labels in ``where`` hold a single class has undefined AUROC and AUPR (the
+    value stays ``None``); the reason says which class is missing and, when only positives
+    are present, the fix: ``binary_negatives`` in the manifest.
+    """
+    for target, reason in single_class_reasons(labels, names).items():
+        if "only positive" in reason:
+            fix = (
+                " (fix: add peak-free chunks as negatives with `binary_negatives: {source: "
+                "coverage-threshold}` in the manifest)"
+            )
+        else:
+            fix = " (no peak of this target in the test chromosomes: choose a test split holding its peaks)"
+        text = f"AUROC/AUPR undefined: {reason} in {where}{fix}"
+        out.skip(f"{prefix}.auroc:{target}", text)
+        out.skip(f"{prefix}.aupr:{target}", text)
 
 
 def classification_intervals(
@@ -69,6 +89,9 @@ class Peaks(StreamingFamily):
             raise NotApplicable("the peak-centered test split has no labels (no peak files)")
         self.ctx, self.labels = ctx, np.asarray(split.labels)
         self.blocks, self.n_blocks = ctx.row_blocks(split)
+        # a sequence set's coverage is one value per sequence (none without `values:`)
+        self.sequence_set = is_sequence_set(ctx.cache)
+        self.has_coverage = len(ctx.cache.target_names) > 0
         self.label_scores: list[np.ndarray] = []
         self.across = BlockMoments()
         self.within = BlockSums(self.n_blocks, len(ctx.align.coverage_names))
@@ -76,10 +99,12 @@ class Peaks(StreamingFamily):
     def update(self, batch: Batch) -> None:
         kind = self.ctx.source.kind
         self.label_scores.append(self.ctx.align.label_scores(sequence_scores(batch.pred, kind)))
+        if not self.has_coverage:
+            return
         pred, cov = batch.aligned()
         scores, mean_cov = sequence_scores(pred, kind), cov.mean(axis=2, dtype=np.float64)
         self.across.update_rows(*masked_rows(scores, mean_cov), batch.blocks, 1)
-        if not self.ctx.binary:
+        if not self.ctx.binary and not self.sequence_set:
             self.within.update(per_sequence_pearson_matrix(*batch.own_bin()), batch.blocks)
 
     def finish(self) -> FamilyResult:
@@ -88,9 +113,19 @@ class Peaks(StreamingFamily):
         label_scores = np.concatenate(self.label_scores)
         out.put("peak.auroc", auroc_per_target(label_scores, self.labels), label_names)
         out.put("peak.aupr", aupr_per_target(label_scores, self.labels), label_names)
-        out.put("peak.pearson", self.across.total(len(names)).pearson(), names)
+        if self.has_coverage:
+            out.put("peak.pearson", self.across.total(len(names)).pearson(), names)
+        else:
+            out.skip(
+                "peak.pearson", "sequence-set bundle without `values:`: no quantitative value to correlate"
+            )
         if ctx.binary:
             out.skip("peak.pearson_perseq", binary_reason())
+        elif self.sequence_set:
+            out.skip(
+                "peak.pearson_perseq",
+                "sequence-set bundle: one value per sequence, so within-sequence Pearson is undefined",
+            )
         else:
             out.put("peak.pearson_perseq", self.within.mean(), names)
         if ctx.n_boot:
@@ -98,9 +133,10 @@ class Peaks(StreamingFamily):
             classification_intervals(
                 out, "peak", label_scores, self.labels, self.blocks, self.n_blocks, ctx.n_boot, units
             )
-            reps = self.across.replicates(len(names), self.n_blocks, ctx.n_boot)
-            out.put_interval("peak.pearson", reps.pearson(), units=units)
-            if not ctx.binary:
+            if self.has_coverage:
+                reps = self.across.replicates(len(names), self.n_blocks, ctx.n_boot)
+                out.put_interval("peak.pearson", reps.pearson(), units=units)
+            if not ctx.binary and not self.sequence_set:
                 out.put_interval("peak.pearson_perseq", self.within.replicates(ctx.n_boot), units=units)
         out.tables["peak"] = {
             "n_sequences": int(self.labels.shape[0]),
@@ -108,6 +144,7 @@ class Peaks(StreamingFamily):
             "score": "logit" if ctx.binary else "mean predicted coverage over the input window",
             "undefined": single_class_reasons(self.labels, label_names),
         }
+        skip_single_class(out, "peak", self.labels, label_names, "the peak-centred test chunks")
         return out
 
 
@@ -154,4 +191,5 @@ class GenomePeaks(StreamingFamily):
             "score": "logit" if ctx.binary else "mean predicted coverage over the tile",
             "undefined": single_class_reasons(self.labels, label_names),
         }
+        skip_single_class(out, "peak_genome", self.labels, label_names, "the whole-chromosome test tiles")
         return out
