@@ -95,10 +95,13 @@ class Row:
 
     @property
     def verification(self) -> str:
-        """``"verified"`` (every record of the row), ``"partial"`` (some) or ``"unverified"``."""
+        """``"verified"`` (every record of the row re-trained and agreeing), ``"re-evaluated"``
+        (every record verified, some only by re-evaluating their weights), ``"partial"`` (some)
+        or ``"unverified"``."""
         count = sum(1 for it in self.records if it.verified)
         if self.records and count == len(self.records):
-            return "verified"
+            retrained = all(it.verified_mode == "retrain" for it in self.records)
+            return "verified" if retrained else "re-evaluated"
         return "partial" if count else "unverified"
 
     @property
@@ -117,6 +120,8 @@ class Row:
         parts = []
         if self.verification == "verified":
             parts.append("✓")
+        elif self.verification == "re-evaluated":
+            parts.append("✓ weights")
         elif self.verification == "partial":
             parts.append(f"{sum(1 for it in self.records if it.verified)}/{len(self.records)}")
         if self.signed_by:

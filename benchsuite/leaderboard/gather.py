@@ -89,6 +89,7 @@ class SourcedRecord:
     origin: str  # "local" | "wandb-offline" | "wandb-api"
     base_dir: Path | None = None  # folder that relative figure paths are resolved against
     verified: bool = False  # the verification log verifies this checksum
+    verified_mode: str | None = None  # how: "retrain" (re-trained) or "reevaluate" (weights only)
     signed_by: str | None = None  # key id of a trusted key that signed it
     conflict: bool = False  # kept in an unresolved conflict with another record of its key
 

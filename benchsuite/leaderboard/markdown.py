@@ -40,8 +40,9 @@ def board_legend(board: Board) -> list[str]:
         "without bootstrap replicates are not compared.",
         f"Oracle: {CEILING_DESCRIPTIONS['oracle']}. Replicate 2: {CEILING_DESCRIPTIONS['replicate2']}. "
         "Ceilings are reference rows, one per bin, and are not ranked; neither bounds every metric.",
-        "verified: ✓ every record of the row was re-run by `benchsuite verify` and agreed (k/n: some "
-        "of them); empty: unverified. signed by KEY: signed by a trusted key. ⚠ conflict: another record "
+        "verified: ✓ every record of the row was re-trained by `benchsuite verify` and agreed; ✓ weights: "
+        "verified, some only by re-evaluating their weights (not how they were trained); k/n: some "
+        "of them; empty: unverified. signed by KEY: signed by a trusted key. ⚠ conflict: another record "
         "of the same cell with other content exists and neither is verified or signed (see Conflicts). "
         "What each of these proves: docs/trust.md.",
     ]

@@ -85,7 +85,9 @@ def signature_status(record: Mapping[str, Any], trust: Trust) -> tuple[str | Non
 
 def annotate(item: SourcedRecord, trust: Trust, signer: str | None) -> SourcedRecord:
     """The record with its ``verified`` and ``signed_by`` marks."""
-    return dataclasses.replace(item, verified=item.checksum in trust.verified, signed_by=signer)
+    entry = trust.verified.get(item.checksum)
+    mode = str(entry.get("mode") or "retrain") if entry is not None else None
+    return dataclasses.replace(item, verified=entry is not None, verified_mode=mode, signed_by=signer)
 
 
 def _standing(item: SourcedRecord) -> tuple[int, int, str]:

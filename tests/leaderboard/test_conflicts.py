@@ -45,11 +45,11 @@ def _forged(genuine: dict) -> dict:
     return reseal(forged)
 
 
-def _log_verified(path: Path, record: dict) -> Path:
+def _log_verified(path: Path, record: dict, mode: str = "retrain") -> Path:
     entry = Verification(
         source="genuine",
         verdict=VERIFIED,
-        mode="retrain",
+        mode=mode,
         atol=1e-6,
         rtol=1e-6,
         checksum=record["checksum"],
@@ -177,3 +177,24 @@ def test_tampered_signed_record_is_refused(tmp_path):
     assert result.records == []
     (refusal,) = result.refused
     assert refusal.source == str(path) and "does not match the record's content" in refusal.reason
+
+
+def test_a_record_verified_only_by_reevaluation_is_marked_as_such(tmp_path):
+    """Re-evaluating proves the numbers follow from the weights, not how they were trained."""
+    record = make_record("cnn-baseline", overrides={"wholechrom_common.pearson": GENUINE_PEARSON})
+    write(tmp_path / "records" / "a", record)
+    out = tmp_path / "lb"
+    _log_verified(out / "verifications.jsonl", record, mode="reevaluate")
+    result = CliRunner().invoke(
+        _app(), ["leaderboard", "--records", str(tmp_path / "records"), "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    md = (out / "sim-smoke-seed0" / "leaderboard.md").read_text(encoding="utf-8")
+    (row,) = [line for line in md.splitlines() if line.startswith("| 1 |")]
+    assert "| ✓ weights |" in row
+    board = json.loads((out / "sim-smoke-seed0" / "board.json").read_text(encoding="utf-8"))
+    assert board["rows"][0]["verified"] == "re-evaluated"
+    _log_verified(out / "verifications.jsonl", record, mode="retrain")  # the latest entry counts
+    CliRunner().invoke(_app(), ["leaderboard", "--records", str(tmp_path / "records"), "--out", str(out)])
+    board = json.loads((out / "sim-smoke-seed0" / "board.json").read_text(encoding="utf-8"))
+    assert board["rows"][0]["verified"] == "verified"
