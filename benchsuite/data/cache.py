@@ -133,6 +133,12 @@ class DatasetCache:
     _splits: dict[tuple[str, str], SplitArrays] = field(default_factory=dict, repr=False)
 
     @property
+    def bundle_kind(self) -> str:
+        """``"genome"`` (tiles of a genome), or ``"sequences"`` (a sequence-set bundle, no genome
+        coordinates: :mod:`benchsuite.data.seqset_build`)."""
+        return str(self.meta.get("bundle_kind", "genome"))
+
+    @property
     def num_targets(self) -> int:
         """Number of coverage targets ``T``."""
         return len(self.target_names)

@@ -50,7 +50,13 @@ class _ChunkDataModule(L.LightningDataModule):
         progress: bool = True,
     ):
         super().__init__()
-        self.manifest = bundle if isinstance(bundle, Manifest) else load_manifest(bundle)
+        from benchsuite.data.seqset_manifest import SequenceSetManifest
+
+        if isinstance(bundle, (Manifest, SequenceSetManifest)):
+            # a sequence-set manifest offers every Manifest attribute read here
+            self.manifest: Manifest = bundle
+        else:
+            self.manifest = load_manifest(bundle)
         self.cache_dir = cache_dir
         geometry = self.manifest.geometry
         self.input_length = int(input_length) if input_length is not None else geometry.input_length

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -26,6 +26,9 @@ from benchsuite.data.manifest_fields import (
 )
 from benchsuite.data.manifest_model import MANIFEST_NAMES, MANIFEST_VERSION, Manifest
 from benchsuite.errors import ManifestError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from benchsuite.data.seqset_manifest import SequenceSetManifest
 
 __all__ = ["find_manifest", "load_manifest", "write_manifest"]
 
@@ -138,6 +141,31 @@ def _top_level(check: Checker, path: Path, document: Any) -> dict[str, Any]:
     return data
 
 
+def _sequence_set(check: Checker, path: Path, document: Any) -> SequenceSetManifest | None:
+    """The sequence-set manifest when the document says ``kind: sequences``, else None.
+
+    ``kind: genome`` (the default) is dropped from the document so the genome parser sees the
+    fields it knows.
+    """
+    if not isinstance(document, dict) or "kind" not in document:
+        return None
+    kind = document.pop("kind")
+    if kind == "genome":
+        return None
+    from benchsuite.data.seqset_manifest import SEQUENCE_SET_KIND, parse_sequence_set
+
+    if kind != SEQUENCE_SET_KIND:
+        raise check.fail("kind", f"unknown bundle kind {kind!r}", hint="genome (the default) or sequences")
+    version = document.get("benchsuite_manifest", MANIFEST_VERSION)
+    if isinstance(version, bool) or version != MANIFEST_VERSION:
+        raise check.fail(
+            "benchsuite_manifest",
+            f"unsupported manifest version {version!r} (this benchsuite reads version {MANIFEST_VERSION})",
+            hint="upgrade benchsuite or rewrite the manifest",
+        )
+    return parse_sequence_set(path, document)
+
+
 def load_manifest(path_or_bundle_dir: str | Path) -> Manifest:
     """Read and validate a bundle manifest (YAML or JSON).
 
@@ -149,7 +177,9 @@ def load_manifest(path_or_bundle_dir: str | Path) -> Manifest:
     Returns
     -------
     Manifest
-        The validated manifest with absolute paths.
+        The validated manifest with absolute paths; for ``kind: sequences`` a
+        :class:`~benchsuite.data.seqset_manifest.SequenceSetManifest` (docs/real-data.md,
+        "Sequence sets"), which offers the attributes of a Manifest the rest of benchsuite reads.
 
     Raises
     ------
@@ -160,7 +190,11 @@ def load_manifest(path_or_bundle_dir: str | Path) -> Manifest:
     """
     path = find_manifest(path_or_bundle_dir)
     check = Checker(path)
-    data = _top_level(check, path, _read_document(path))
+    document = _read_document(path)
+    sequence_set = _sequence_set(check, path, document)
+    if sequence_set is not None:
+        return sequence_set  # type: ignore[return-value]  # duck-types Manifest (see seqset_manifest)
+    data = _top_level(check, path, document)
     # fields are checked in this order: the first problem found is the one reported
     name = check.string(data["name"], "name") if data.get("name") is not None else path.parent.name
     variants = parse_variants(check, data.get("variants"))

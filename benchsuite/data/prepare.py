@@ -129,7 +129,8 @@ def prepare_dataset(
     Parameters
     ----------
     manifest:
-        A loaded :class:`~benchsuite.data.manifest.Manifest`, a manifest file or a bundle folder.
+        A loaded :class:`~benchsuite.data.manifest.Manifest` (or sequence-set manifest, built by
+        :func:`benchsuite.data.seqset_build.prepare_sequence_set`), a manifest file or a bundle folder.
     cache_dir:
         Folder holding caches (default: :func:`default_cache_dir`).
     coverage_threshold:
@@ -162,14 +163,19 @@ def prepare_dataset(
     DatasetError
         When a coverage-threshold or peak-centred split is empty (the hint names the cause).
     """
+    from benchsuite.data.seqset_manifest import SequenceSetManifest
     from benchsuite.io.fasta import open_genome
 
-    if not isinstance(manifest, Manifest):
+    if not isinstance(manifest, (Manifest, SequenceSetManifest)):
         manifest = load_manifest(manifest)
     threshold = _effective_threshold(manifest, coverage_threshold)
     geometry = replace(manifest.geometry, coverage_threshold=threshold)
     cache_root = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
     _check_cache_root(cache_root, cache_dir)
+    if isinstance(manifest, SequenceSetManifest):  # kind: sequences (no genome, no coverage threshold)
+        from benchsuite.data.seqset_build import prepare_sequence_set
+
+        return prepare_sequence_set(manifest, cache_root=cache_root, force=force)
 
     genome = open_genome(manifest.genome)
     try:
