@@ -63,6 +63,16 @@ def render_summary(cache: DatasetCache, console: Console, *, status: str | None 
         + (f" (test: {', '.join(split.get('test', [])[:4])})" if split.get("test") else ""),
         soft_wrap=True,
     )
+    regions = meta.get("split_regions")
+    if regions:
+        console.print(
+            f"             by regions: test {regions['test']}, validation {regions['valid']} "
+            "(training chunks outside both)",
+            soft_wrap=True,
+            highlight=False,
+        )
+    if meta.get("split_fold"):
+        console.print(f"             fold file {meta['split_fold']}", soft_wrap=True, highlight=False)
 
     table = Table(
         title="chunks per split (and chunks dropped, all splits)",
@@ -75,12 +85,14 @@ def render_summary(cache: DatasetCache, console: Console, *, status: str | None 
     table.add_column("dataset", no_wrap=True)
     for s in _SPLITS:
         table.add_column(s, justify="right")
-    drop_columns = (
+    drop_columns: tuple[tuple[str, str], ...] = (
         ("excluded", "excl."),
         ("n_bases", "N"),
         ("nan", "NaN"),
         ("below_threshold", "<thr"),
     )
+    if regions:  # a region split drops windows touching another split's regions
+        drop_columns = (drop_columns[0], ("other_split", "other split"), *drop_columns[1:])
     for _, title in drop_columns:
         table.add_column(title, justify="right", style="dim")
     for kind in ("quantitative", "binary", "wholechrom"):
@@ -98,6 +110,7 @@ def render_summary(cache: DatasetCache, console: Console, *, status: str | None 
             drops.append(str(sum(values)) if values else "-")
         table.add_row(label, *counts, *drops)
     console.print(table)
+    _print_leakage(kinds, g.chunk_length, g.input_length, console)
     summits = [
         info["peak_summits"] for info in (kinds.get("binary") or {}).values() if "peak_summits" in info
     ]
@@ -143,6 +156,27 @@ def render_summary(cache: DatasetCache, console: Console, *, status: str | None 
         console.print(targets)
     for warning in cache.meta.get("label_warnings") or []:
         console.print(f"[yellow]warning[/] {escape(warning)}", soft_wrap=True, highlight=False)
+
+
+def _print_leakage(kinds: dict, chunk: int, length: int, console: Console) -> None:
+    """The leakage check line: training/validation chunks touching a held-out split (always 0)."""
+    checked = {"train": 0, "valid": 0}
+    touching = 0
+    for entry in kinds.values():
+        for s in checked:
+            leak = ((entry or {}).get(s) or {}).get("leakage")
+            if leak:
+                checked[s] += int(leak["checked"])
+                touching += int(leak["touching_held_out"])
+    if not any(checked.values()):
+        return
+    console.print(
+        f"leakage check: {touching} of {checked['train']:,} training and {checked['valid']:,} validation "
+        f"chunks overlap a test (or, for training, validation) region; a {chunk:,}-bp chunk holds every "
+        f"shifted {length:,}-bp input",
+        soft_wrap=True,
+        highlight=False,
+    )
 
 
 @data_app.command("prepare")

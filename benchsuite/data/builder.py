@@ -26,6 +26,7 @@ from benchsuite.data.cache import SPLITS
 from benchsuite.data.inputs import BuildInputs
 from benchsuite.data.intervals import Intervals, merge_intervals, overlaps
 from benchsuite.data.manifest_model import Geometry, Manifest
+from benchsuite.data.splits import Spans, held_out_spans, split_regions
 from benchsuite.data.window_sets import WindowSet, window_sets
 from benchsuite.data.windows import (
     block_binary_starts,
@@ -36,6 +37,7 @@ from benchsuite.data.windows import (
     peak_labels,
     window_max,
 )
+from benchsuite.errors import DatasetError
 from benchsuite.io.trackcheck import check_coverage_values
 
 __all__ = ["ChunkBuilder"]
@@ -65,6 +67,10 @@ class _ChromContext:
     excluded: tuple[np.ndarray, np.ndarray]  # merged sorted (starts, ends); ends increase too
     peaks: list[tuple[np.ndarray, np.ndarray]] | None  # per label target (sorted starts, running max end)
     all_peaks: tuple[np.ndarray, np.ndarray] | None = None  # merged peaks of every label target
+    # region split: spans this split's windows must not touch (None: a chromosome split)
+    other_split: tuple[np.ndarray, np.ndarray] | None = None
+    # the leakage check: held-out spans (test, or test + valid) a window of this split must miss
+    held_out: tuple[np.ndarray, np.ndarray] | None = None
 
 
 class ChunkBuilder:
@@ -115,6 +121,11 @@ class ChunkBuilder:
         self.clip = [t.clip_negative for t in manifest.coverage_targets]
         self.chroms = [c for c in genome.chrom_sizes if any(c in v for v in split_chroms.values())]
         self.chrom_index = {c: i for i, c in enumerate(self.chroms)}
+        found = split_regions(manifest, genome.chrom_sizes)
+        self.other_split: dict[tuple[str, str], Spans] = found[0] if found is not None else {}
+        self.regions: dict[str, dict[str, Spans]] | None = found[1] if found is not None else None
+        #: the leakage check per (kind, split): windows checked, windows touching a held-out span
+        self.leakage: dict[tuple[str, str], list[int]] = {}
         self.sets = window_sets(
             out,
             geometry,
@@ -126,7 +137,7 @@ class ChunkBuilder:
 
     # ---------------------------------------------------------------- per chromosome
 
-    def _context(self, chrom: str) -> _ChromContext:
+    def _context(self, chrom: str, split: str = "train") -> _ChromContext:
         ex = self.excluded.get(chrom, Intervals.empty())
         ex_s, ex_e = merge_intervals(ex)
         peaks = None
@@ -153,6 +164,10 @@ class ChunkBuilder:
             excluded=(ex_s, ex_e),
             peaks=peaks,
             all_peaks=all_peaks,
+            other_split=self.other_split.get((split, chrom)),
+            held_out=held_out_spans(
+                split, chrom, self.genome.chrom_sizes[chrom], self.split_chroms, self.regions
+            ),
         )
 
     def _binary_candidates(
@@ -260,16 +275,21 @@ class ChunkBuilder:
     ) -> np.ndarray:
         """Windows free of excluded regions, N bases and missing coverage; counts the dropped ones.
 
-        A window is counted once, under the first reason that applies (excluded, N, NaN).
+        A window is counted once, under the first reason that applies (excluded, another
+        split's region in a region split, N, NaN).
         """
         width = ws.width
         ex_s, ex_e = ctx.excluded
         excluded = overlaps(ex_s, ex_e, starts, starts + width)
+        ws.dropped["excluded"] += int(excluded.sum())
+        if ctx.other_split is not None:
+            other = overlaps(*ctx.other_split, starts, starts + width) & ~excluded
+            ws.dropped["other_split"] = ws.dropped.get("other_split", 0) + int(other.sum())
+            excluded = excluded | other
         has_n = (block.cum_n[rel + width] - block.cum_n[rel]) > 0
         has_nan = (block.cum_nan[rel + width] - block.cum_nan[rel]) > 0
         drop_n = has_n & ~excluded
         drop_nan = has_nan & ~excluded & ~drop_n
-        ws.dropped["excluded"] += int(excluded.sum())
         ws.dropped["n_bases"] += int(drop_n.sum())
         ws.dropped["nan"] += int(drop_nan.sum())
         return ~(excluded | has_n | has_nan)
@@ -290,8 +310,12 @@ class ChunkBuilder:
     def _write(
         self, ws: WindowSet, ctx: _ChromContext, block: _Block, starts: np.ndarray, rel: np.ndarray
     ) -> None:
-        """Label and append the kept windows, a few MiB at a time."""
+        """Label and append the kept windows, a few MiB at a time (after the leakage check)."""
         width = ws.width
+        tally = self.leakage.setdefault((ws.kind, ws.split), [0, 0])
+        tally[0] += int(starts.size)
+        if ctx.held_out is not None:
+            tally[1] += int(overlaps(*ctx.held_out, starts, starts + width).sum())
         labels = None
         if ws.labels:
             assert ctx.peaks is not None
@@ -338,7 +362,7 @@ class ChunkBuilder:
         """Stream every split chromosome; ``progress.advance(task, bases)`` after each block when given."""
         for split in SPLITS:
             for chrom in self.split_chroms[split]:
-                ctx = self._context(chrom)
+                ctx = self._context(chrom, split)
                 size = self.genome.chrom_sizes[chrom]
                 binary = self._binary_candidates(split, ctx, size)
                 for b0, b1, block in self._blocks(ctx, split):
@@ -352,4 +376,14 @@ class ChunkBuilder:
         kinds: dict[str, Any] = {}
         for (kind, split), ws in self.sets.items():
             kinds.setdefault(kind, {})[split] = ws.summary(self.label_names)
+            if split != "test":
+                checked, touching = self.leakage.get((kind, split), [0, 0])
+                kinds[kind][split]["leakage"] = {"checked": checked, "touching_held_out": touching}
+                if touching:
+                    raise DatasetError(
+                        f"leakage check failed: {touching} {kind} {split} chunk(s) overlap a held-out "
+                        "(test or validation) region",
+                        source=self.manifest.path,
+                        hint="this is a bug in benchsuite's split handling: please report it",
+                    )
         return kinds

@@ -208,12 +208,23 @@ def parse_targets(check: Checker, value: Any) -> tuple[TargetSpec, ...]:
 
 
 def parse_split(check: Checker, value: Any) -> SplitSpec:
-    """The ``split`` field: chromosome lists (paper defaults for missing ones) or a split table."""
+    """The ``split`` field: chromosome lists (paper defaults for missing ones), a split table,
+    a fold file (``folds``) or BED regions (``test_regions``/``valid_regions``; see
+    :mod:`benchsuite.data.split_fields`)."""
+    from benchsuite.data import split_fields
+
     if value is None:
         value = DEFAULT_SPLIT
     data = check.mapping(value, "split")
     if "table" in data:
         return parse_split_table(check, check.mapping(data, "split", _SPLIT_TABLE_KEYS))
+    if "folds" in data:
+        return split_fields.parse_split_folds(
+            check, check.mapping(data, "split", split_fields.SPLIT_FOLD_KEYS)
+        )
+    if "test_regions" in data or "valid_regions" in data:
+        regions = check.mapping(data, "split", split_fields.SPLIT_REGION_KEYS)
+        return split_fields.parse_split_regions(check, regions)
     data = check.mapping(data, "split", _SPLIT_LIST_KEYS)
     test = check.names(data.get("test", DEFAULT_SPLIT["test"]), "split.test")
     valid = check.names(data.get("valid", DEFAULT_SPLIT["valid"]), "split.valid")

@@ -100,12 +100,27 @@ class TargetSpec:
 
 @dataclass(frozen=True)
 class SplitSpec:
-    """Chromosome split. ``train=None`` means every other genome chromosome minus ``exclude``."""
+    """The split. ``train=None`` means every other genome chromosome minus ``exclude``.
+
+    A chromosome split lists ``test``/``valid`` chromosomes (or reads them from a split table
+    or a fold file: ``fold`` then names the file). A *region* split gives BED files instead
+    (``test_regions``, ``valid_regions``; ``test``/``valid`` are empty): test and validation
+    windows lie inside those regions, training windows on the training chromosomes outside
+    both, so one chromosome can serve every split.
+    """
 
     test: tuple[str, ...]
     valid: tuple[str, ...]
     train: tuple[str, ...] | None = None
     exclude: tuple[str, ...] = ()
+    test_regions: Path | None = None
+    valid_regions: Path | None = None
+    fold: str | None = None
+
+    @property
+    def by_regions(self) -> bool:
+        """Whether the split is given as BED regions (``test_regions``/``valid_regions``)."""
+        return self.test_regions is not None
 
 
 @dataclass(frozen=True)
@@ -244,7 +259,8 @@ class Manifest:
         """Every file the manifest names, as ``(role, path)`` pairs in a stable order.
 
         Roles are ``genome``, ``track:<target>``, ``replicate2:<target>``, ``peaks:<target>``,
-        ``excluded``, ``variants.sequences``, ``variants.table``, ``motifs`` and ``truth``.
+        ``excluded``, ``split.test_regions``, ``split.valid_regions``, ``variants.sequences``,
+        ``variants.table``, ``motifs`` and ``truth``.
         """
         files: list[tuple[str, Path]] = [("genome", self.genome)]
         for t in self.targets:
@@ -256,6 +272,10 @@ class Manifest:
                 files.append((f"peaks:{t.name}", t.peaks))
         if self.excluded is not None:
             files.append(("excluded", self.excluded))
+        if self.split.test_regions is not None:
+            files.append(("split.test_regions", self.split.test_regions))
+        if self.split.valid_regions is not None:
+            files.append(("split.valid_regions", self.split.valid_regions))
         if self.variants is not None:
             files.append(("variants.sequences", self.variants.sequences))
             files.append(("variants.table", self.variants.table))

@@ -281,8 +281,19 @@ def cache_meta(
         "kinds": kinds,
         "unavailable": unavailable,
         "label_warnings": warnings,
+        **_split_source(manifest),
         "benchsuite_version": __version__,
     }
+
+
+def _split_source(manifest: Manifest) -> dict[str, Any]:
+    """``split_regions`` (region split) or ``split_fold`` (fold file) entries of meta.json."""
+    split = manifest.split
+    if split.test_regions is not None and split.valid_regions is not None:
+        return {"split_regions": {"test": split.test_regions.name, "valid": split.valid_regions.name}}
+    if split.fold is not None:
+        return {"split_fold": split.fold}
+    return {}
 
 
 def write_meta(folder: Path, meta: dict[str, Any]) -> None:
