@@ -33,7 +33,30 @@ from benchsuite.evaluate.stats import bin_average
 from benchsuite.evaluate.stats.bootstrap import block_ids
 from benchsuite.evaluate.types import CacheLike, ManifestLike
 
-__all__ = ["Batch", "Context", "Family", "StreamingFamily", "binary_reason"]
+__all__ = [
+    "SEQUENCE_SET_REASONS",
+    "Batch",
+    "Context",
+    "Family",
+    "StreamingFamily",
+    "binary_reason",
+    "is_sequence_set",
+]
+
+#: family key -> why it does not apply to a sequence-set bundle (``kind: sequences``: labelled
+#: sequences that are not tiles of a genome; see docs/real-data.md, "Sequence sets")
+SEQUENCE_SET_REASONS: dict[str, str] = {
+    "wholechrom": "sequence-set bundle: no genome coordinates (no whole-chromosome test tiles)",
+    "thresholded": "sequence-set bundle: no genome coordinates (no whole-chromosome test tiles)",
+    "peak_genome": "sequence-set bundle: no genome coordinates (no genome-wide peak detection)",
+    "perseq": "sequence-set bundle: one value per sequence, so within-sequence Pearson is undefined",
+    "robustness": "sequence-set bundle: no genome context to shift the sequences' windows into",
+}
+
+
+def is_sequence_set(cache: Any) -> bool:
+    """Whether a dataset cache is a sequence-set bundle's (``DatasetCache.bundle_kind``)."""
+    return getattr(cache, "bundle_kind", "genome") == "sequences"
 
 
 def binary_reason(what: str = "within-sequence Pearson is undefined") -> str:
@@ -142,6 +165,8 @@ class _Declared:
         """Raise :class:`NotApplicable` when the family does not apply (before any work)."""
         if ctx.source.role not in self.roles:
             raise NotApplicable(self.role_reason or f"{ctx.source.name} is not scored by {self.key}")
+        if self.key in SEQUENCE_SET_REASONS and is_sequence_set(ctx.cache):
+            raise NotApplicable(SEQUENCE_SET_REASONS[self.key])
 
 
 class Family(_Declared):

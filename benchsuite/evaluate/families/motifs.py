@@ -117,6 +117,17 @@ def _torch_threads_kept() -> Iterator[None]:
             torch.set_num_threads(threads)
 
 
+def _sequences_split(ctx: Context) -> Any:
+    """The test sequences scanned: the coverage-threshold test chunks, or the peak-centred ones
+    when the dataset has no quantitative kind (a sequence set with labels only)."""
+    from benchsuite.errors import DatasetError
+
+    try:
+        return get_test_split(ctx.cache, "quantitative")
+    except DatasetError:
+        return get_test_split(ctx.cache, "binary")
+
+
 class Motifs(Family):
     """``motifs.hit_ratio``, ``motifs.mean_best_q``, ``motifs.recovery_rate``, ``motifs.decoy_match_rate``."""
 
@@ -136,7 +147,7 @@ class Motifs(Family):
     def run(self, ctx: Context) -> FamilyResult:
         from benchsuite.evaluate.motifs import motif_recovery
 
-        split = get_test_split(ctx.cache, "quantitative")
+        split = _sequences_split(ctx)
         width = split.seq.shape[1]
         length = min(ctx.source.input_length, width)
         off = central_offset(width, length)
