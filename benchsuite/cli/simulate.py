@@ -5,7 +5,8 @@ a genome, coverage tracks (two replicates per cell type), peaks, motifs, a CAGI5
 set and the ground truth, writes them as a bundle folder and prints a summary: per cell type
 the replicate-2 vs replicate-1 Pearson correlation (genome-wide and on the test chromosome),
 the number of peaks and the fraction of chunks above the coverage threshold, plus file sizes
-and the bundle fingerprint.
+and the bundle fingerprint. ``--profile primer`` writes the primer's experiment as a
+sequence-set bundle (:mod:`benchsuite.simulate.primer`) and prints its own short summary.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import typer
 if TYPE_CHECKING:  # pragma: no cover
     from rich.console import Console
 
-_PROFILES = ("smoke", "default", "paper")
+_PROFILES = ("smoke", "default", "paper", "primer")
 
 
 def _size(n: int) -> str:
@@ -49,6 +50,9 @@ def render_summary(bundle: Path, console: Console, *, seconds: float | None = No
 
     manifest = yaml.safe_load((bundle / "manifest.yaml").read_text(encoding="utf-8"))
     truth = json.loads((bundle / "truth.json").read_text(encoding="utf-8"))
+    if manifest.get("kind") == "sequences":
+        _render_sequence_set(bundle, manifest, truth, console, seconds)
+        return
     sim = manifest["simulator"]
     stats = truth["stats"]
     took = f" in {seconds:.1f} s" if seconds is not None else ""
@@ -123,6 +127,33 @@ def render_summary(bundle: Path, console: Console, *, seconds: float | None = No
     console.print(files)
 
 
+def _render_sequence_set(
+    bundle: Path, manifest: dict, truth: dict, console: Console, seconds: float | None
+) -> None:
+    """The summary of a simulated sequence-set bundle (``--profile primer``)."""
+    sim = manifest["simulator"]
+    took = f" in {seconds:.1f} s" if seconds is not None else ""
+    console.print(
+        f"[bold]{manifest['name']}[/]: simulated profile [bold]{sim['profile']}[/] (sequence set), "
+        f"seed {sim['seed']}{took}",
+        soft_wrap=True,
+    )
+    console.print(f"bundle       {bundle.resolve()}", soft_wrap=True, highlight=False)
+    console.print(f"fingerprint  {sim['fingerprint']}", soft_wrap=True, highlight=False)
+    motifs = ", ".join(
+        f"{m['name']} {m['consensus']} (in {', '.join(m['active_in'])})" for m in truth["motifs"]
+    )
+    console.print(
+        f"sequences    {truth['n_sequences']} of {truth['sequence_length']} bp, {truth['n_bound']} bound; "
+        f"input {truth['input_length']} bp (N-padded); splits "
+        + ", ".join(f"{k} {v}" for k, v in truth["splits"].items()),
+        soft_wrap=True,
+    )
+    console.print(f"motif        {motifs}; {len(truth['decoys']['names'])} decoys", soft_wrap=True)
+    size = sum(p.stat().st_size for p in bundle.rglob("*") if p.is_file())
+    console.print(f"files        {_size(size)} in all", soft_wrap=True)
+
+
 def simulate(
     profile: str = typer.Option(
         "default", "--profile", "-p", help=f"Size profile: {', '.join(_PROFILES)}.", show_default=True
@@ -136,7 +167,11 @@ def simulate(
     force: bool = typer.Option(False, "--force", help="Replace a non-empty output folder."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
 ) -> None:
-    """Simulate a benchmark bundle (genome, tracks, peaks, motifs, variants, ground truth)."""
+    """Simulate a benchmark bundle (genome, tracks, peaks, motifs, variants, ground truth).
+
+    ``--profile primer`` writes the primer's sequence-set bundle instead (labelled 50-bp
+    sequences, the bound ones carrying CGACCGAACTCC; docs/real-data.md, "Sequence sets").
+    """
     from rich.console import Console
 
     from benchsuite.simulate import simulate_bundle

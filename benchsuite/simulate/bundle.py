@@ -49,6 +49,7 @@ from .decoys import write_motif_database
 from .genome import SimGenome, make_genome
 from .grammar import make_grammar
 from .oracle import Oracle, SparseChannels, make_oracle_params
+from .primer import PRIMER_PROFILE, simulate_primer
 from .profiles import SimProfile, get_profile
 from .tracks import TrackNoise, call_peaks, chunk_max, pearson_streaming, simulate_celltype
 from .variants import VariantSet, make_variant_set, write_variant_set
@@ -173,7 +174,8 @@ def simulate_bundle(
     Parameters
     ----------
     profile:
-        ``"smoke"``, ``"default"``, ``"paper"`` or a :class:`~.profiles.SimProfile`.
+        ``"smoke"``, ``"default"``, ``"paper"`` or a :class:`~.profiles.SimProfile`; ``"primer"``
+        writes the primer's sequence-set bundle instead (:func:`~.primer.simulate_primer`).
     out:
         Output folder; must not exist or be empty unless ``force``.
     seed:
@@ -199,6 +201,8 @@ def simulate_bundle(
     The bundle is built in a temporary sibling of ``out`` carrying this process's host and
     PID; temporary siblings left by killed runs (owner PID gone) are removed first.
     """
+    if profile == PRIMER_PROFILE:  # a sequence-set bundle, not a genome
+        return simulate_primer(out, seed, force=force)
     prof = get_profile(profile)
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ConfigError(f"the seed must be a non-negative integer, got {seed!r}", source="--seed")

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 
 from benchsuite.errors import ConfigError
 
-__all__ = ["SimProfile", "PROFILES", "get_profile", "profile_names"]
+__all__ = ["SimProfile", "PROFILES", "SEQUENCE_SET_PROFILES", "get_profile", "profile_names"]
 
 #: hg38 chromosome lengths in Mb (rounded), used only for relative sizes
 _HG38_MB = {
@@ -153,6 +153,11 @@ PROFILES: dict[str, SimProfile] = {
 }
 
 
+#: profiles that write a sequence-set bundle (``kind: sequences``) instead of a genome:
+#: ``primer``, the primer's experiment (:mod:`benchsuite.simulate.primer`)
+SEQUENCE_SET_PROFILES: tuple[str, ...] = ("primer",)
+
+
 def profile_names() -> tuple[str, ...]:
     """Names of the available profiles."""
     return tuple(PROFILES)
@@ -174,5 +179,5 @@ def get_profile(name: str | SimProfile) -> SimProfile:
         raise ConfigError(
             f"unknown simulator profile {name!r}",
             source="--profile",
-            hint=f"choose one of {', '.join(PROFILES)}",
+            hint=f"choose one of {', '.join((*PROFILES, *SEQUENCE_SET_PROFILES))}",
         ) from None
