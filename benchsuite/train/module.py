@@ -378,8 +378,10 @@ def load_trained_model(
         )
     task = task_from_dict(hp["task"])
     build_hparams = dict(hp.get("build_hparams") or {})
+    from benchsuite.train.fit import model_size_profile  # converge builds the default sizes
+
     profile = str((hp.get("extra") or {}).get("profile", "default"))
-    model = registered.build(task, profile=profile, **build_hparams)
+    model = registered.build(task, profile=model_size_profile(profile), **build_hparams)
     state = {k[len(_MODEL_PREFIX) :]: v for k, v in ckpt["state_dict"].items() if k.startswith(_MODEL_PREFIX)}
     try:
         model.load_state_dict(state, strict=True)
