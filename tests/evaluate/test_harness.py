@@ -269,7 +269,9 @@ def test_missing_peak_split_marks_families_not_applicable():
         ConvCoverage(3, 8), TaskSpec("quantitative", 256, 3, 8), cache, manifest, options=OPTIONS
     )
     assert "binary/test" in res.not_applicable["peak"]
-    assert "binary/test" in res.not_applicable["robustness"]
+    # robustness needs coverage only: it shifts the coverage-threshold test chunks instead
+    assert "robustness" not in res.not_applicable and "robustness.variation" in res.metrics
+    assert res.tables["robustness"]["chunks"].startswith("coverage-threshold")
     assert "wholechrom.pearson" in res.metrics and "perseq.pearson" in res.metrics
 
 
