@@ -135,6 +135,14 @@ def _open_tracks(manifest: Manifest, used: dict[str, int], inputs: BuildInputs) 
         )
 
 
+def called_peaks(manifest: Manifest, target: Any, inputs: BuildInputs, used: dict[str, int]) -> Any:
+    """The peaks called on ``target``'s open track (:mod:`benchsuite.data.peakcall`)."""
+    from benchsuite.data.peakcall import call_peaks
+
+    i = manifest.coverage_target_names.index(target.name)
+    return call_peaks(inputs.tracks[i], inputs.track_maps[i], used, target.peak_call)
+
+
 def _read_peaks(
     manifest: Manifest, used: dict[str, int], inputs: BuildInputs, genome_sizes: dict[str, int]
 ) -> None:
@@ -146,7 +154,9 @@ def _read_peaks(
         log.info("binary dataset not built: %s", inputs.unavailable["binary"])
         return
     inputs.peaks = [
-        read_intervals(
+        called_peaks(manifest, t, inputs, used)  # peaks: {call: ...} on the target's own track
+        if t.peak_call is not None
+        else read_intervals(
             t.peaks,
             used,
             map_names=manifest.map_chrom_names,
@@ -155,9 +165,8 @@ def _read_peaks(
             what="peaks",
         )
         for t in manifest.label_targets
-        if t.peaks is not None
     ]
-    lacking = [t.name for t in manifest.targets if t.peaks is None]
+    lacking = [t.name for t in manifest.targets if not t.has_labels]
     if lacking:
         log.info(
             "binary labels for the %d target(s) with peaks; %s have no peaks file",

@@ -23,6 +23,7 @@ from benchsuite.data.manifest_model import (
     VariantSetSpec,
 )
 from benchsuite.data.manifest_vars import expand_path_variables
+from benchsuite.data.peakcall import target_peaks
 from benchsuite.errors import ManifestError
 
 __all__ = [
@@ -192,7 +193,7 @@ def parse_targets(check: Checker, value: Any) -> tuple[TargetSpec, ...]:
                 name=name,
                 track=check.optional_file(item, "track", f"{where}.track"),
                 replicate2=check.optional_file(item, "replicate2", f"{where}.replicate2"),
-                peaks=check.optional_file(item, "peaks", f"{where}.peaks"),
+                **target_peaks(check, item, f"{where}.peaks"),
                 description=description,
                 clip_negative=check.boolean(item.get("clip_negative", False), f"{where}.clip_negative"),
             )
@@ -374,7 +375,7 @@ def parse_binary_negatives(
 ) -> BinaryNegatives | None:
     """The optional ``binary_negatives`` field (``true`` or a mapping); needs a target with peaks."""
     negatives = _binary_negatives(check, value)
-    if negatives is not None and not any(t.peaks is not None for t in targets):
+    if negatives is not None and not any(t.has_labels for t in targets):
         raise check.fail(
             "binary_negatives",
             "no target has a peaks file, so there is no binary dataset to add negatives to",

@@ -13,7 +13,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from benchsuite.data.peakcall import PeakCall
 
 __all__ = [
     "MANIFEST_NAMES",
@@ -70,6 +73,9 @@ class TargetSpec:
         Optional bigWig of replicate 2 (the experimental ceiling); needs ``track``.
     peaks:
         Optional BED/narrowPeak file of this target's peaks (binary labels).
+    peak_call:
+        Instead of a peak file: call the peaks on this target's track
+        (:class:`benchsuite.data.peakcall.PeakCall`, manifest ``peaks: {call: threshold}``).
     description:
         Free text (cell type, assay, accession).
     clip_negative:
@@ -86,6 +92,7 @@ class TargetSpec:
     peaks: Path | None = None
     description: str = ""
     clip_negative: bool = False
+    peak_call: PeakCall | None = None
 
     @property
     def has_coverage(self) -> bool:
@@ -94,8 +101,8 @@ class TargetSpec:
 
     @property
     def has_labels(self) -> bool:
-        """True when the target has a peak file (a binary target)."""
-        return self.peaks is not None
+        """True when the target has a peak file or called peaks (a binary target)."""
+        return self.peaks is not None or self.peak_call is not None
 
 
 @dataclass(frozen=True)
@@ -228,8 +235,8 @@ class Manifest:
 
     @property
     def label_targets(self) -> tuple[TargetSpec, ...]:
-        """Targets with a peak file (the binary task), in manifest order."""
-        return tuple(t for t in self.targets if t.peaks is not None)
+        """Targets with a peak file or called peaks (the binary task), in manifest order."""
+        return tuple(t for t in self.targets if t.has_labels)
 
     @property
     def coverage_target_names(self) -> tuple[str, ...]:

@@ -287,7 +287,15 @@ def cache_meta(
 
 
 def _split_source(manifest: Manifest) -> dict[str, Any]:
-    """``split_regions`` (region split) or ``split_fold`` (fold file) entries of meta.json."""
+    """``peak_call`` (peaks called on tracks) and ``split_regions`` (region split) or
+    ``split_fold`` (fold file) entries of meta.json."""
+    called = {t.name: t.peak_call.to_dict() for t in manifest.targets if t.peak_call is not None}
+    if called:  # peaks called on the tracks (benchsuite.data.peakcall)
+        return {"peak_call": called, **_split_source_only(manifest)}
+    return _split_source_only(manifest)
+
+
+def _split_source_only(manifest: Manifest) -> dict[str, Any]:
     split = manifest.split
     if split.test_regions is not None and split.valid_regions is not None:
         return {"split_regions": {"test": split.test_regions.name, "valid": split.valid_regions.name}}

@@ -46,6 +46,9 @@ def fingerprint_parameters(
         params["binary_negatives"] = manifest.binary_negatives.to_dict()
     if manifest.motif_exclude is not None:
         params["motif_exclude"] = list(manifest.motif_exclude)
+    called = {t.name: t.peak_call.to_dict() for t in manifest.targets if t.peak_call is not None}
+    if called:  # peaks called on the tracks: the caller and its parameters
+        params["peak_call"] = called
     clipped = [t.name for t in manifest.coverage_targets if t.clip_negative]
     if clipped:
         params["clip_negative"] = clipped
