@@ -23,7 +23,8 @@ The caller (``threshold``, :data:`PEAKCALL_VERSION`), per chromosome of the spli
 Every parameter (and the caller's version) is part of the dataset fingerprint, so changing one
 builds another dataset. The called peaks are labels like any peak file's (peak-centred chunks,
 ``binary_negatives``); they are only as good as the threshold, so prefer real peak calls (MACS2,
-IDR) when you have them.
+IDR) when you have them. A chromosome is read and smoothed whole (about 50 bytes per base
+while it is called), so the caller suits small genomes and test data, not chr1 of hg38.
 """
 
 from __future__ import annotations
