@@ -83,3 +83,18 @@ def test_fold_file_reproduces_the_contig_split(real_data_env, realdata_cache_dir
     cache = prepare_dataset(_write(tmp_path / "bundle", data), cache_dir=realdata_cache_dir, progress=False)
     table = prepare_dataset(EXAMPLE, cache_dir=realdata_cache_dir, progress=False)
     assert cache.fingerprint == table.fingerprint  # the same chromosome lists: the same dataset
+
+
+def test_peaks_called_on_a_dnase_track(real_data_env, realdata_cache_dir, tmp_path) -> None:
+    """Without any peak file, labels called on one DNase track build a binary dataset."""
+    data = _realmini()
+    data["targets"] = [t for t in data["targets"] if "track" in t]
+    data["targets"][0]["peaks"] = {"call": "threshold", "fold": 4.0}
+    data["name"] = "realmini-called"
+    cache = prepare_dataset(_write(tmp_path / "bundle", data), cache_dir=realdata_cache_dir, progress=False)
+    name = data["targets"][0]["name"]
+    assert cache.meta["label_targets"] == [name]
+    assert cache.meta["peak_call"][name]["fold"] == 4.0
+    for split in ("train", "valid", "test"):
+        info = cache.meta["kinds"]["binary"][split]
+        assert info["n"] > 0 and info["positives"][name] > 0, (split, info)
