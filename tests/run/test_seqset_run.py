@@ -73,6 +73,16 @@ def test_run_both_tasks_records_and_reasons(tmp_path, registry):
         assert record["not_applicable"]["peak.pearson_perseq"] == expected
 
 
+def test_run_labels_only_set_sets_the_quantitative_cell_aside(tmp_path, registry):
+    bundle = write_set(tmp_path / "set", values=False)
+    options = run_options(bundle, tmp_path / "runs", tmp_path / "cache", models=("fake-conv",))
+    summary, text = run_and_print(options, registry)
+    cells = by_cell(summary)
+    assert cells[("fake-conv", "binary")].status == "trained"
+    assert cells[("fake-conv", "quantitative")].status == "not-applicable"
+    assert summary.exit_code == 0, text
+
+
 def test_harness_on_a_labels_only_set(tmp_path):
     """No values: peak.pearson is not applicable; motif recovery scans the peak-centred test split."""
     import torch
@@ -126,8 +136,8 @@ def test_primer_run_all_recovers_the_motif(tmp_path):
     summary, text = run_and_print(options, load_plugins())
     assert summary.exit_code == 0, text
     records = [json.loads(Path(o.record).read_text()) for o in by_cell(summary).values()]
-    auroc = {r["model"]: r["metrics"]["peak.auroc"]["mean"] for r in records}
-    recovery = {r["model"]: r["metrics"]["motifs.recovery_rate"]["mean"] for r in records}
+    auroc = {r["model"]["name"]: r["metrics"]["peak.auroc"]["mean"] for r in records}
+    recovery = {r["model"]["name"]: r["metrics"]["motifs.recovery_rate"]["mean"] for r in records}
     best = max(auroc, key=lambda m: auroc[m])
     assert auroc[best] > 0.95, auroc
     assert max(recovery.values()) == 1.0, recovery
