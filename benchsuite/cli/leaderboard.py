@@ -186,14 +186,14 @@ def _print_boards(written: list[WrittenBoard], gathered: GatherResult, out: Path
     from rich.table import Table
     from rich.text import Text
 
-    from benchsuite.evaluate.registry import RANKING_METRIC, headline_metrics
+    from benchsuite.evaluate.registry import headline_metrics
     from benchsuite.leaderboard.tables import format_value
 
     console = stdout_console()
     for item in written:
         board = item.board
         table = Table(title=Text(f"{board.dataset_name} ({board.fingerprint[:12]})"), title_justify="left")
-        columns = list(dict.fromkeys([RANKING_METRIC, *headline_metrics()]))
+        columns = list(dict.fromkeys([board.ranking_metric, *headline_metrics()]))
         for name in ["rank", "model", "task", "bin", *columns]:
             if name in ("model", "task", "bin"):
                 table.add_column(name, justify="left", overflow="fold", min_width=8)
@@ -230,7 +230,7 @@ def _leaderboard_json(written: list[WrittenBoard], gathered: GatherResult, out: 
         board = item.board
         rows = []
         for row in board.all_rows:
-            cell = row.cells.get(RANKING_METRIC)
+            cell = row.cells.get(board.ranking_metric)
             has_interval = cell is not None and cell.lo is not None and cell.hi is not None
             rows.append(
                 {
@@ -241,7 +241,7 @@ def _leaderboard_json(written: list[WrittenBoard], gathered: GatherResult, out: 
                     "bin": row.bin_label,
                     "bin_size": row.bin_size,
                     "seeds": list(row.seeds),
-                    "value": row.value(RANKING_METRIC),
+                    "value": row.value(board.ranking_metric),
                     "ci95": [cell.lo, cell.hi] if cell is not None and has_interval else None,
                     "verified": row.verification,
                     "signed_by": row.signed_by,
@@ -253,6 +253,7 @@ def _leaderboard_json(written: list[WrittenBoard], gathered: GatherResult, out: 
                 "dataset": board.dataset_name,
                 "fingerprint": board.fingerprint,
                 "profile": board.profile,
+                "ranking_metric": board.ranking_metric,
                 "folder": str(item.folder),
                 "records_used": sum(len(row.records) for row in board.all_rows),
                 "rows": rows,

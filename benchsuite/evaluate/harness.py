@@ -34,6 +34,7 @@ import numpy as np
 from benchsuite.errors import ConfigError, DatasetError
 from benchsuite.evaluate.conversion import TargetAlignment
 from benchsuite.evaluate.families import Context, Family, StreamingFamily, default_families
+from benchsuite.evaluate.families.base import is_sequence_set
 from benchsuite.evaluate.options import DEFAULT_THRESHOLDS, EvalOptions
 from benchsuite.evaluate.predictors import Predictor, TorchPredictor
 from benchsuite.evaluate.registry import threshold_metric_name
@@ -153,6 +154,8 @@ def run_families(
         "thresholds": list(options.thresholds),
         "options": options.to_dict(),
     }
+    if is_sequence_set(cache):  # genome bundles' records carry no such key (unchanged)
+        result.tables["evaluation"]["bundle_kind"] = "sequences"
     families = list(families if families is not None else default_families())
     block_bp = _block_bp(cache, options)
     if options.bootstrap:

@@ -20,6 +20,7 @@ from typing import Any
 __all__ = [
     "METRICS",
     "RANKING_METRIC",
+    "SEQUENCE_SET_RANKING_METRIC",
     "MetricSpec",
     "board_metrics",
     "family_metrics",
@@ -269,6 +270,10 @@ _BY_NAME = {m.name: m for m in METRICS}
 RANKING_METRIC = "wholechrom_common.pearson"
 """The board's ranking metric: whole-chromosome Pearson at the common bin (paper Fig. 2c), the
 one number comparable across models of every output resolution."""
+SEQUENCE_SET_RANKING_METRIC = "peak.auroc"
+"""The ranking metric of a sequence-set board (labelled sequences without genome coordinates,
+where no whole-chromosome metric exists): AUROC of the labelled classes, which binary and
+quantitative models both get."""
 _THRESHOLDED = "thresholded.pearson@"
 
 

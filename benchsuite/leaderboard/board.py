@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from benchsuite.evaluate.registry import SEQUENCE_SET_RANKING_METRIC
 from benchsuite.leaderboard.columns import (
     MAIN_METRICS,
     SORT_METRIC,
@@ -151,6 +152,8 @@ class Board:
     input_length: int | None = None
     #: test tiles behind each ``thresholded.pearson@{t}`` column (threshold text -> count)
     threshold_counts: dict[str, int] = field(default_factory=dict)
+    #: what rows are ranked by: SORT_METRIC, or SEQUENCE_SET_RANKING_METRIC on a sequence-set board
+    ranking_metric: str = SORT_METRIC
 
     @property
     def all_rows(self) -> list[Row]:
@@ -184,15 +187,15 @@ class Board:
 
     def oracle_common(self) -> float | None:
         """The oracle's ranking metric at the common bin (any oracle bin when that one is missing)."""
-        value = self.ceiling_value("oracle", self.common_bin, SORT_METRIC)
+        value = self.ceiling_value("oracle", self.common_bin, self.ranking_metric)
         if value is not None:
             return value
-        values = (r.value(SORT_METRIC) for r in self.reference_rows if r.model == "oracle")
+        values = (r.value(self.ranking_metric) for r in self.reference_rows if r.model == "oracle")
         return next((v for v in values if v is not None), None)
 
     def pct_of_oracle(self, row: Row) -> float | None:
         """The row's ranking metric in percent of the oracle's at the common bin."""
-        return _percent(row.value(SORT_METRIC), self.oracle_common())
+        return _percent(row.value(self.ranking_metric), self.oracle_common())
 
     def pct_of_own_oracle(self, row: Row, metric: str = "wholechrom.pearson") -> float | None:
         """The row's own-bin ``metric`` in percent of the oracle's at the same bin."""
@@ -274,7 +277,9 @@ def _cell(records: Sequence[SourcedRecord], metric: str) -> tuple[Cell, dict[str
     return cell, per_target
 
 
-def _make_row(group: list[SourcedRecord], columns: Sequence[str], input_length: int | None) -> Row:
+def _make_row(
+    group: list[SourcedRecord], columns: Sequence[str], input_length: int | None, ranking: str = SORT_METRIC
+) -> Row:
     group.sort(key=lambda it: (int(it.record["seed"]), it.record["created_at"]))
     first = group[0].record
     cells: dict[str, Cell] = {}
@@ -299,13 +304,13 @@ def _make_row(group: list[SourcedRecord], columns: Sequence[str], input_length: 
         per_target=per_target,
         bin_size=bin_size,
         bin_label=bin_label(bin_size, first["task"], input_length) if len(bins) == 1 else "mixed",
-        ranking_replicates=row_replicates(records, SORT_METRIC),
+        ranking_replicates=row_replicates(records, ranking),
         bootstrap=bootstrap_key(records),
     )
 
 
-def _row_sort_key(row: Row) -> tuple:
-    v = row.value(SORT_METRIC)
+def _row_sort_key(row: Row, metric: str = SORT_METRIC) -> tuple:
+    v = row.value(metric)
     return (v is None, -(v if v is not None else 0.0), row.model, row.task)
 
 
@@ -314,13 +319,13 @@ def _ceiling_sort_key(row: Row) -> tuple:
     return (order, row.model, row.bin_size if row.bin_size is not None else math.inf)
 
 
-def _mark_ties(models: list[Row]) -> None:
+def _mark_ties(models: list[Row], metric: str = SORT_METRIC) -> None:
     """Each row's paired bootstrap comparison with the leader on the ranking metric."""
-    if not models or models[0].value(SORT_METRIC) is None:
+    if not models or models[0].value(metric) is None:
         return
     leader = models[0]
     for row in models[1:]:
-        if row.value(SORT_METRIC) is None or row.bootstrap != leader.bootstrap:
+        if row.value(metric) is None or row.bootstrap != leader.bootstrap:
             continue
         row.tie = paired_tie(row.ranking_replicates, leader.ranking_replicates)
 
@@ -343,14 +348,15 @@ def _build_board(
         metric_names | (set(MAIN_METRICS) - {"thresholded.pearson@*"}), include_extra=False
     )
     input_length = _geometry(items, "input_length")
+    ranking = _ranking_metric(items)
     rows = [
-        _make_row(group, list(dict.fromkeys([*all_columns, *main_columns])), input_length)
+        _make_row(group, list(dict.fromkeys([*all_columns, *main_columns])), input_length, ranking)
         for group in groups.values()
     ]
-    models = sorted((r for r in rows if r.kind != "ceiling"), key=_row_sort_key)
+    models = sorted((r for r in rows if r.kind != "ceiling"), key=lambda r: _row_sort_key(r, ranking))
     for rank, row in enumerate(models, start=1):
         row.rank = rank
-    _mark_ties(models)
+    _mark_ties(models, ranking)
     return Board(
         dataset_name=names[0],
         dataset_names=names,
@@ -366,7 +372,15 @@ def _build_board(
         common_bin=_geometry(items, "common_bin"),
         input_length=input_length,
         threshold_counts=_threshold_counts(items),
+        ranking_metric=ranking,
     )
+
+
+def _ranking_metric(items: list[SourcedRecord]) -> str:
+    """SORT_METRIC, or the sequence-set ranking metric when the records come from a sequence set
+    (``tables.evaluation.bundle_kind``): there no whole-chromosome metric exists."""
+    kinds = {((it.record.get("tables") or {}).get("evaluation") or {}).get("bundle_kind") for it in items}
+    return SEQUENCE_SET_RANKING_METRIC if kinds == {"sequences"} else SORT_METRIC
 
 
 def _slugify(name: str) -> str:

@@ -67,7 +67,7 @@ class WrittenBoard:
 
 
 def _row_json(board: Board, row: Row, derived: list[Derived]) -> dict:
-    _, tie_note = tie_text(row.tie, row.rank)
+    _, tie_note = tie_text(row.tie, row.rank, board.ranking_metric)
     return {
         "rank": row.rank,
         "kind": row.kind,

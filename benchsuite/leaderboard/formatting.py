@@ -111,10 +111,10 @@ def cell_text(cell: Cell, metric: str) -> str:
     return f"{text} {interval}" if interval else text
 
 
-def tie_text(tie: Tie | None, rank: int | None) -> tuple[str, str]:
-    """(mark, explanation) of a row's comparison with the leader."""
+def tie_text(tie: Tie | None, rank: int | None, metric: str = SORT_METRIC) -> tuple[str, str]:
+    """(mark, explanation) of a row's comparison with the leader on ``metric`` (the ranking one)."""
     if rank == 1:
-        return "", f"the leader on {SORT_METRIC}"
+        return "", f"the leader on {metric}"
     if tie is None:
         return "", "no paired bootstrap replicates: not compared with the leader"
     verdict = "tied with the leader" if tie.tied else "behind the leader"
@@ -151,7 +151,7 @@ def derived_columns(board: Board) -> list[Derived]:
     """The "% of ceiling" columns: the ranking metric against the oracle at the common bin, the
     own-bin whole-chromosome Pearson against the oracle at the row's own bin."""
     out: list[Derived] = []
-    if SORT_METRIC in board.columns:
+    if board.ranking_metric == SORT_METRIC and SORT_METRIC in board.columns:
         common = f"{board.common_bin} bp" if board.common_bin else "the common bin"
         out.append(
             Derived(

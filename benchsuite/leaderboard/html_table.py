@@ -124,7 +124,7 @@ def _head(board: Board, derived: dict[str, Derived]) -> str:
 
 def _row_html(board: Board, row: Row, best: dict[str, float], derived: dict[str, Derived]) -> str:
     reference = row.kind == "ceiling"
-    mark, tie_tip = tie_text(row.tie, row.rank)
+    mark, tie_tip = tie_text(row.tie, row.rank, board.ranking_metric)
     tie_key = "" if row.tie is None else ("1" if row.tie.tied else "0")
     model_tip = f"{row.plugin} ({row.distribution} {row.version})"
     if reference:

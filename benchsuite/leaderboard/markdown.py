@@ -28,10 +28,17 @@ __all__ = ["board_legend", "board_markdown"]
 def board_legend(board: Board) -> list[str]:
     """The sentences that say how to read the board (Markdown and HTML share them)."""
     common = f"{board.common_bin} bp" if board.common_bin else "the common bin"
-    return [
+    ranked = (
         f"Ranked by {SORT_METRIC}: whole-chromosome Pearson r with predictions and truth averaged into "
         f"the common bin ({common}; paper Fig. 2c), comparable across output resolutions. "
-        "Own-bin columns are computed at each model's own output bin (the bin column; a binary model's "
+        if board.ranking_metric == SORT_METRIC
+        else f"Ranked by {board.ranking_metric}: a sequence-set dataset (labelled sequences without "
+        "genome coordinates) has no whole-chromosome metric, so rows are ranked by the AUROC of its "
+        "labelled classes. "
+    )
+    return [
+        ranked
+        + "Own-bin columns are computed at each model's own output bin (the bin column; a binary model's "
         "is one value per input sequence) and are shown with the ceiling computed at the same bin.",
         "Values are means over targets and seeds: ± standard deviation over seeds when there are "
         "several, [lo, hi] the 95% block-bootstrap interval of the mean over targets.",
@@ -63,7 +70,7 @@ def _md_header(board: Board) -> tuple[list[str], list[str]]:
 
 def _md_row(board: Board, row: Row) -> list[str]:
     derived = {d.after: d for d in derived_columns(board)}
-    mark, _ = tie_text(row.tie, row.rank)
+    mark, _ = tie_text(row.tie, row.rank, board.ranking_metric)
     label = md_escape(row.label)
     cells = [
         str(row.rank) if row.rank is not None else "ref",

@@ -115,6 +115,7 @@ def test_harness_on_a_labels_only_set(tmp_path):
     assert "peak.pearson" not in result.metrics
     assert result.tables["motifs"]["n_filters"] == 8  # scanned the 16 binary test sequences
     assert "motifs" not in result.not_applicable
+    assert result.tables["evaluation"]["bundle_kind"] == "sequences"  # the board ranks it by peak.auroc
 
 
 @pytest.mark.slow
