@@ -140,7 +140,9 @@ def _skip_if_finished(
 def _wandb_config(
     ctx: RunContext, cell: Cell, registered: RegisteredModel, settings: TrainingSettings
 ) -> dict[str, Any]:
-    """The config of the cell's W&B run."""
+    """The config of the cell's W&B run (build hyperparameters of the profile's model sizes)."""
+    from benchsuite.train.fit import model_size_profile
+
     options = ctx.options
     return {
         "model": cell.model,
@@ -151,7 +153,7 @@ def _wandb_config(
         "dataset": {"name": ctx.manifest.name, "fingerprint": ctx.cache.fingerprint},
         "profile": options.profile,
         "seed": options.seed,
-        "build_hparams": registered.spec.hparams(options.profile),
+        "build_hparams": registered.spec.hparams(model_size_profile(options.profile)),
         "training": settings.to_dict(),
     }
 
