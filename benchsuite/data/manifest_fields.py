@@ -203,7 +203,9 @@ def parse_targets(check: Checker, value: Any) -> tuple[TargetSpec, ...]:
             "targets",
             "no target has a coverage track",
             hint="at least one target needs `track:` (the quantitative task and whole-chromosome "
-            "metrics need coverage); label-only targets complement coverage targets",
+            "metrics need coverage); label-only targets complement coverage targets. For peaks "
+            "without any coverage, benchmark the peak sequences as a sequence set (`kind: "
+            "sequences`, see docs/real-data.md)",
         )
     return tuple(targets)
 

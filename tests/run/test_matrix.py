@@ -183,3 +183,4 @@ def test_run_on_a_bundle_without_any_track_is_one_manifest_error(tmp_path, regis
         run_and_print(options, registry)
     assert "field 'targets': no target has a coverage track" in str(info.value)
     assert "at least one target needs `track:`" in (info.value.hint or "")
+    assert "as a sequence set (`kind: sequences`" in (info.value.hint or "")
