@@ -111,8 +111,10 @@ def test_page_renders_sorts_and_shows_script_names_as_text(sample_runs, tmp_path
     spans = [int(th.get_attribute("colspan")) for th in driver.find_elements(By.CSS_SELECTOR, "tr.groups th")]
     headers = [" ".join(th.text.split()) for th in driver.find_elements(By.CSS_SELECTOR, columns)]
     assert sum(spans) == len(headers) and headers[0] == "rank"
-    assert headers[6] == "wholechrom_common.pearson (128 bp)"  # the ranking metric first
-    ranked = _numbers(_column_values(driver, 6))
+    # the trust column, then the ranking metric first among the metrics
+    assert headers[6:8] == ["verified", "wholechrom_common.pearson (128 bp)"]
+    rank_col = headers.index("wholechrom_common.pearson (128 bp)")
+    ranked = _numbers(_column_values(driver, rank_col))
     assert ranked == sorted(ranked, reverse=True)
     col = headers.index("peak.auroc")
     before = _column_values(driver, col)
@@ -140,7 +142,8 @@ def test_page_renders_sorts_and_shows_script_names_as_text(sample_runs, tmp_path
     cnn = next(r for r in driver.find_elements(By.CSS_SELECTOR, "#board-rows tr") if "cnn" in r.text)
     cells = cnn.find_elements(By.TAG_NAME, "td")
     assert cells[4].text == "1 bp"
-    assert cells[6].text.splitlines()[0] == "0.620" and cells[6].text.splitlines()[1].startswith("[")
+    lines = cells[rank_col].text.splitlines()
+    assert lines[0] == "0.620" and lines[1].startswith("[")
     own = cells[headers.index("wholechrom.pearson (own bin)")].text.splitlines()
     assert own[0] == "0.550" and own[-1] == "oracle 0.850"
     assert driver.find_elements(By.CSS_SELECTOR, "figure img")[0].get_property("naturalWidth") > 100
