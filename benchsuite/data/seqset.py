@@ -20,6 +20,7 @@ import csv
 import gzip
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -290,42 +291,55 @@ def _codes(records: SequenceRecords, path: Path, column: str, length: int) -> tu
     return out, lengths
 
 
-def _labels(records: SequenceRecords, path: Path, targets: tuple[SequenceColumn, ...]) -> np.ndarray:
-    out = np.zeros((len(records.ids), len(targets)), dtype=np.uint8)
-    for k, target in enumerate(targets):
-        for i, text in enumerate(records.fields[target.column]):
-            try:
-                value = float(text)
-            except ValueError:
-                value = math.nan
-            if value not in (0.0, 1.0):
-                raise InputFileError(
-                    f"{records.where[i]}, column {target.column!r}: label {text!r} is not 0 or 1",
-                    source=path,
-                    hint="binary labels are 0 or 1; put scalar measurements under `values:`",
-                )
-            out[i, k] = int(value)
-    return out
-
-
-def _values(records: SequenceRecords, path: Path, targets: tuple[SequenceColumn, ...]) -> np.ndarray:
-    out = np.zeros((len(records.ids), len(targets)), dtype=np.float32)
+def _numbers(
+    records: SequenceRecords,
+    path: Path,
+    targets: tuple[SequenceColumn, ...],
+    *,
+    valid: Callable[[float], bool],
+    what: str,
+    hint: str,
+) -> np.ndarray:
+    """The ``targets`` columns as float64 ``(N, T)``; the first value ``valid`` refuses is one
+    error naming the file, the line and the column."""
+    out = np.zeros((len(records.ids), len(targets)), dtype=np.float64)
     for t, target in enumerate(targets):
         for i, text in enumerate(records.fields[target.column]):
             try:
                 value = float(text)
             except ValueError:
                 value = math.nan
-            if not math.isfinite(value) or value < 0:
+            if not valid(value):
                 raise InputFileError(
-                    f"{records.where[i]}, column {target.column!r}: value {text!r} is not a finite "
-                    "number >= 0",
+                    f"{records.where[i]}, column {target.column!r}: {what.format(text=repr(text))}",
                     source=path,
-                    hint="quantitative values are non-negative like coverage (the models' Poisson "
-                    "loss); shift or transform them, and fill missing ones",
+                    hint=hint,
                 )
             out[i, t] = value
     return out
+
+
+def _labels(records: SequenceRecords, path: Path, targets: tuple[SequenceColumn, ...]) -> np.ndarray:
+    return _numbers(
+        records,
+        path,
+        targets,
+        valid=lambda v: v in (0.0, 1.0),
+        what="label {text} is not 0 or 1",
+        hint="binary labels are 0 or 1; put scalar measurements under `values:`",
+    ).astype(np.uint8)
+
+
+def _values(records: SequenceRecords, path: Path, targets: tuple[SequenceColumn, ...]) -> np.ndarray:
+    return _numbers(
+        records,
+        path,
+        targets,
+        valid=lambda v: math.isfinite(v) and v >= 0,
+        what="value {text} is not a finite number >= 0",
+        hint="quantitative values are non-negative like coverage (the models' Poisson "
+        "loss); shift or transform them, and fill missing ones",
+    ).astype(np.float32)
 
 
 def assign_split(records: SequenceRecords, path: Path, split: SeqSplit) -> np.ndarray:
