@@ -2,6 +2,8 @@
 
 - W&B is disabled in every test unless a test opts into offline mode itself.
 - numba (memelite) caches its compiled code under a writable folder.
+- ``benchsuite run`` defaults to one cell at a time (``BENCHSUITE_JOBS=1``): faked plugin entry
+  points exist only in the test process, so parallel tests ask for ``--jobs`` themselves.
 - ``real_data`` gives the ../shared/data folder (``BENCHSUITE_REAL_DATA``) or skips with a reason.
 """
 
@@ -18,6 +20,7 @@ os.environ.setdefault("WANDB_MODE", "disabled")
 os.environ.setdefault("WANDB_SILENT", "true")
 os.environ.setdefault("NUMBA_CACHE_DIR", str(ROOT / ".numba_cache"))
 os.environ.setdefault("BENCHSUITE_CACHE", str(ROOT / ".cache" / "test-datasets"))
+os.environ.setdefault("BENCHSUITE_JOBS", "1")
 
 
 def real_data_dir() -> Path | None:

@@ -57,9 +57,12 @@ EVAL_PROFILES: dict[str, dict[str, Any]] = {
     "paper": {},
 }
 EVAL_PROFILES["converge"] = dict(EVAL_PROFILES["default"])  # trained longer, scored like default
+# the primer's sequence set: motif recovery on 200 of the 500 test sequences (the other
+# families either score every test sequence or do not apply to a sequence set)
+EVAL_PROFILES["primer"] = {"motifs_max_sequences": 200}
 
 #: whether the harness draws figures (sequence logos) per profile; logos cost seconds per cell
-EVAL_FIGURES: dict[str, bool] = {"smoke": False, "default": True, "paper": True}
+EVAL_FIGURES: dict[str, bool] = {"smoke": False, "default": True, "paper": True, "primer": False}
 
 
 def eval_options_for(options: RunOptions, *, device: str = "cpu") -> EvalOptions:
@@ -235,6 +238,7 @@ def model_record(
             "data_passes": train_info.get("data_passes"),
             "trainer": train_info.get("trainer"),
             "best_val_loss": train_info.get("best_val_loss"),
+            "threads_per_cell": _intra_op_threads(),
         },
         seed=seed,
         evaluation=dict(evaluation),
@@ -249,3 +253,10 @@ def model_record(
             registered, checkpoint=checkpoint, bundle=str(bundle) if bundle else None
         ),
     )
+
+
+def _intra_op_threads() -> int:
+    """The intra-op thread count this process computes with (``benchsuite run --threads-per-cell``)."""
+    import torch
+
+    return int(torch.get_num_threads())
