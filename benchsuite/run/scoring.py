@@ -44,6 +44,12 @@ EVAL_PROFILES: dict[str, dict[str, Any]] = {
         "cagi5_shifts": 4,
         "cagi5_max_variants_per_element": 40,
         "motifs_max_sequences": 64,
+        "interpret_sequences": 16,
+        "interpret_ism_sequences": 2,
+        "interpret_ism_span": 48,
+        "interpret_gia_backgrounds": 4,
+        "interpret_distance_step": 12,
+        "interpret_max_distance": 48,
     },
     # CPU-sized: the paper's 20 robustness shifts on a capped subset; CAGI5 (the costliest
     # family: variants x alleles x shifts windows) with 5 shifts and <= 60 variants per element
@@ -52,6 +58,12 @@ EVAL_PROFILES: dict[str, dict[str, Any]] = {
         "cagi5_shifts": 5,
         "cagi5_max_variants_per_element": 60,
         "motifs_max_sequences": 300,
+        "interpret_sequences": 48,
+        "interpret_ism_sequences": 2,
+        "interpret_ism_span": 64,
+        "interpret_gia_backgrounds": 4,
+        "interpret_distance_step": 8,
+        "interpret_max_distance": 64,
     },
     # the harness defaults
     "paper": {},
