@@ -47,6 +47,20 @@ class EvalOptions:
         Run the motif-recovery family when a model and a motif database are available.
     motifs_max_sequences:
         Test sequences used to align first-layer filters (seeded subset).
+    interpret:
+        Run the interpretation family (simulated bundles: attributions and GIA vs the truth).
+    interpret_sequences:
+        Test windows holding a planted site whose gradient attributions are scored (seeded).
+    interpret_ism_sequences:
+        Of those, the windows whose in-silico mutagenesis map is computed.
+    interpret_ism_span:
+        Positions mutated per ISM window (centred on its first planted site).
+    interpret_gia_backgrounds:
+        Dinucleotide-shuffled backgrounds of every global importance analysis.
+    interpret_distance_step, interpret_max_distance:
+        Centre-to-centre distances (bp) of the cooperative-pair curves.
+    interpret_control_pairs:
+        Non-cooperative motif pairs scored for false cooperativity.
     bootstrap:
         Bootstrap replicates of every interval (0: no intervals); see
         :mod:`benchsuite.evaluate.stats.bootstrap`.
@@ -78,6 +92,14 @@ class EvalOptions:
     cagi5_max_variants_per_element: int | None = None
     motifs: bool = True
     motifs_max_sequences: int | None = 2000
+    interpret: bool = True
+    interpret_sequences: int = 200
+    interpret_ism_sequences: int = 16
+    interpret_ism_span: int = 120
+    interpret_gia_backgrounds: int = 32
+    interpret_distance_step: int = 4
+    interpret_max_distance: int = 80
+    interpret_control_pairs: int = 1
     bootstrap: int = 1000
     bootstrap_block_bp: int = 100_000
     bootstrap_min_blocks: int = 50
@@ -108,6 +130,18 @@ class EvalOptions:
             value = getattr(self, name)
             if value is not None and value < 1:
                 raise ConfigError(f"{name} must be >= 1 or None, got {value}", source=name)
+        for name in (
+            "interpret_sequences",
+            "interpret_ism_span",
+            "interpret_gia_backgrounds",
+            "interpret_distance_step",
+            "interpret_max_distance",
+        ):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} must be >= 1, got {getattr(self, name)}", source=name)
+        for name in ("interpret_ism_sequences", "interpret_control_pairs"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{name} must be >= 0, got {getattr(self, name)}", source=name)
         self.thresholds = tuple(float(t) for t in self.thresholds)
 
     def to_dict(self) -> dict[str, Any]:

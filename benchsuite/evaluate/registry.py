@@ -263,6 +263,98 @@ METRICS: tuple[MetricSpec, ...] = (
         higher_is_better=False,
         board=True,
     ),
+    MetricSpec(
+        "interpret.saliency_auroc",
+        "interpret",
+        "AUROC of |corrected saliency x input| for positions in planted sites of motifs active in "
+        "the target's cell type vs positions far from any site, per test window with a planted "
+        "site, mean over windows (simulated bundles, torch models).",
+        "AUROC",
+        "base",
+        board=True,
+    ),
+    MetricSpec(
+        "interpret.saliency_aupr",
+        "interpret",
+        "Average precision of the same positions and scores as interpret.saliency_auroc, mean over "
+        "windows.",
+        "AUPR",
+        "base",
+    ),
+    MetricSpec(
+        "interpret.false_attribution",
+        "interpret",
+        "Fraction of positions in planted sites of motifs inactive in the target's cell type whose "
+        "|corrected saliency x input| exceeds the window's 99th percentile of far-from-site "
+        "positions, mean over windows (chance about 0.01).",
+        "fraction of positions",
+        "base",
+        higher_is_better=False,
+    ),
+    MetricSpec(
+        "interpret.ism_auroc",
+        "interpret",
+        "AUROC of the mean |in-silico mutagenesis effect| per position (active-motif site "
+        "positions vs far positions) on the ISM span of each window, mean over windows; the "
+        "oracle's is the attribution ceiling.",
+        "AUROC",
+        "base",
+    ),
+    MetricSpec(
+        "interpret.ism_pearson",
+        "interpret",
+        "Pearson r between the model's and the oracle's in-silico mutagenesis maps (every "
+        "alternative base of the ISM span), per window, mean over windows.",
+        "Pearson r",
+        "base",
+        board=True,
+    ),
+    MetricSpec(
+        "interpret.gia_spearman",
+        "interpret",
+        "Spearman rho over motifs x targets between the model's and the oracle's global "
+        "importance of each motif's consensus embedded in dinucleotide-shuffled test windows.",
+        "Spearman rho",
+        "one value per sequence",
+        board=True,
+    ),
+    MetricSpec(
+        "interpret.coop_spearman",
+        "interpret",
+        "Spearman rho over distances between the model's and the oracle's interaction curve "
+        "I(d) = GI(A+B) - GI(A) - GI(B) of each cooperative pair (both orders), mean over pairs "
+        "and targets where both motifs are active.",
+        "Spearman rho",
+        "one value per sequence",
+        board=True,
+    ),
+    MetricSpec(
+        "interpret.coop_distance_error",
+        "interpret",
+        "Absolute difference between the distances of the largest interaction in the model's "
+        "and the oracle's curves I(d), mean over cooperative pairs and targets.",
+        "bp",
+        "one value per sequence",
+        higher_is_better=False,
+    ),
+    MetricSpec(
+        "interpret.false_cooperativity",
+        "interpret",
+        "Largest |I(d)| of non-cooperative control pairs relative to |GI(A)| + |GI(B)|, mean "
+        "over control pairs and targets where both motifs are active (the oracle: 0).",
+        "relative interaction",
+        "one value per sequence",
+        higher_is_better=False,
+    ),
+    MetricSpec(
+        "interpret.flank_spearman",
+        "interpret",
+        "Spearman rho between the model's and the oracle's global importance of a motif core "
+        "with each of the 16 choices of its two adjacent flank bases, mean over motifs with flank "
+        "preferences and targets where they are active.",
+        "Spearman rho",
+        "one value per sequence",
+    ),
 )
 
 _BY_NAME = {m.name: m for m in METRICS}

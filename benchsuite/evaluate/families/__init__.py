@@ -11,6 +11,8 @@ module                 metrics                                 input
 :mod:`.robustness`     ``robustness.variation``                shifted peak chunks
 :mod:`.cagi5`          ``cagi5.*``                             the variant set
 :mod:`.motifs`         ``motifs.*``                            first-layer filters
+:mod:`.interpret`      ``interpret.*``                         attributions, ISM and GIA
+                                                               vs the simulator's truth
 =====================  ======================================  ==========================
 
 :func:`default_families` gives them in the order the harness runs them (streaming passes
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 from benchsuite.evaluate.families.base import Batch, Context, Family, StreamingFamily
 from benchsuite.evaluate.families.cagi5 import Cagi5
+from benchsuite.evaluate.families.interpret import Interpret
 from benchsuite.evaluate.families.motifs import Motifs, mean_information_content, motif_exclusions
 from benchsuite.evaluate.families.peaks import GenomePeaks, Peaks
 from benchsuite.evaluate.families.perseq import PerSequence, Thresholded
@@ -33,6 +36,7 @@ __all__ = [
     "Context",
     "Family",
     "GenomePeaks",
+    "Interpret",
     "Motifs",
     "PerSequence",
     "Peaks",
@@ -57,4 +61,5 @@ def default_families() -> list[Family | StreamingFamily]:
         Robustness(),
         Cagi5(),
         Motifs(),
+        Interpret(),
     ]

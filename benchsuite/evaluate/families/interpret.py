@@ -1,0 +1,281 @@
+"""Interpretation family: attribution maps and global importance analysis scored against the
+simulator's ground truth (``interpret.*``; docs/interpretation.md).
+
+On a fixed, seeded set of test windows holding planted sites (the same for every model of a
+dataset), a model is interpreted through one scalar per target (:mod:`~benchsuite.evaluate.
+interpret.outputs`: its logit, or its mean predicted coverage over the window) and compared
+with the truth (``truth.json``: planted sites, the cell-type activities, cooperative pairs and
+flank preferences) and with the oracle run through the very same experiments:
+
+* corrected saliency (torch models) and ISM (every predictor) vs planted sites: AUROC, AUPR,
+  false attributions on sites of inactive motifs; ISM maps vs the oracle's (Pearson);
+* GIA of each motif, of each cooperative pair's distance dependence (plus non-cooperative
+  control pairs) and of flank variants vs the oracle's (Spearman).
+
+Real data and sequence-set bundles have no ``truth.json``: the family is not applicable there.
+The oracle ceiling record runs the family too (its readout is the reference itself).
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from typing import Any
+
+import numpy as np
+
+from benchsuite.errors import DatasetError
+from benchsuite.evaluate.families.base import Context, Family
+from benchsuite.evaluate.interpret import protocol
+from benchsuite.evaluate.interpret.scores import (
+    auroc,
+    average_precision,
+    best_distance_error,
+    false_attribution,
+    map_pearson,
+    spearman,
+)
+from benchsuite.evaluate.interpret.truth import ACTIVE_MIN, Truth, load_truth, site_masks
+from benchsuite.evaluate.result import FamilyResult, NotApplicable
+from benchsuite.evaluate.sources import get_test_split
+from benchsuite.evaluate.stats.bootstrap import bootstrap_weights
+
+__all__ = ["Interpret", "per_sequence_scores"]
+
+NO_TRUTH = (
+    "no truth.json: attributions and GIA are scored against a simulated bundle's planted grammar "
+    "(real data and sequence sets have none)"
+)
+NOT_DIFFERENTIABLE = "no torch model: saliency needs gradients (the oracle's ceiling is interpret.ism_auroc)"
+
+
+def per_sequence_scores(
+    magnitude: np.ndarray, truth: Truth, plan: protocol.Plan, celltypes: list[str | None], offset: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
+    """``(N, T)`` per-window AUROC, AUPR and false-attribution rate of ``magnitude (N, T, W)``.
+
+    ``offset`` (per window) places a magnitude span inside its window (ISM spans); NaN where
+    a score is undefined (no active site, unknown cell type).
+    """
+    n, t_count, width = magnitude.shape
+    out = {k: np.full((n, t_count), np.nan) for k in ("auroc", "aupr", "false")}
+    length = plan.codes.shape[1]
+    for i in range(n):
+        hits = truth.near_hits(plan.chroms[i], int(plan.starts[i]), length)
+        lo = 0 if offset is None else int(offset[i])
+        for t, cell in enumerate(celltypes):
+            if cell is None:
+                continue
+            active, inactive, far = (m[lo : lo + width] for m in site_masks(plan.sites[i], hits, truth.activity(cell), length))
+            mag = magnitude[i, t]
+            scored = active | far
+            if active.any() and far.any():
+                out["auroc"][i, t] = auroc(mag[scored], active[scored])
+                out["aupr"][i, t] = average_precision(mag[scored], active[scored])
+            out["false"][i, t] = false_attribution(mag, inactive, far)
+    return out
+
+
+def _put_per_sequence(out: FamilyResult, name: str, values: np.ndarray, names: list[str], n_boot: int) -> None:
+    """Mean over windows per target, with a bootstrap over windows."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a target without any defined window: NaN
+        out.put(name, np.nanmean(values, axis=0) if values.size else np.full(len(names), np.nan), names)
+    if n_boot and values.shape[0] > 1:
+        w = bootstrap_weights(values.shape[0], n_boot)
+        ok = np.isfinite(values)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            reps = (w @ np.where(ok, values, 0.0)) / (w @ ok)
+        out.put_interval(name, reps, units=f"{values.shape[0]} test windows")
+
+
+class Interpret(Family):
+    """``interpret.*`` (attributions, ISM and GIA vs the simulator's truth)."""
+
+    key = "interpret"
+    roles = frozenset({"predictor"})
+    role_reason = "replicate 2 is a measurement: it cannot be mutated or opened up"
+
+    def check(self, ctx: Context) -> None:
+        super().check(ctx)
+        if not ctx.options.interpret:
+            raise NotApplicable("disabled by the interpret option")
+        if getattr(ctx.manifest, "truth", None) is None:
+            raise NotApplicable(NO_TRUTH)
+        if not ctx.source.can_predict_codes:
+            raise NotApplicable(f"{ctx.source.name} cannot predict mutated sequences")
+
+    def run(self, ctx: Context) -> FamilyResult:
+        truth = _truth(ctx)
+        try:
+            split = get_test_split(ctx.cache, "quantitative")
+        except DatasetError:
+            split = get_test_split(ctx.cache, "binary")
+        plan = protocol.make_plan(truth, split, int(ctx.source.input_length), ctx.options)
+        if not len(plan.codes):
+            raise NotApplicable("no test window holds a planted site")
+        names = list(ctx.align.model_targets)
+        grammar_cells = list(truth.grammar.celltypes)
+        cells = [n if n in grammar_cells else None for n in names]
+        idx = np.array([grammar_cells.index(c) if c else 0 for c in cells])
+        timings: dict[str, float] = {}
+        t0 = time.perf_counter()
+        reference = protocol.oracle_readout(truth, plan)
+        timings["oracle"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        mine = _model_readout(ctx, plan, truth, reference, idx)
+        timings["model"] = time.perf_counter() - t0
+        out = FamilyResult()
+        t0 = time.perf_counter()
+        self._saliency(ctx, out, plan, truth, cells, names)
+        timings["saliency"] = time.perf_counter() - t0
+        self._ism(ctx, out, plan, truth, cells, names, mine, reference, idx)
+        table = _gia_scores(out, truth, plan, mine, reference, cells, idx)
+        table.update(
+            n_windows=len(plan.codes),
+            n_ism_windows=int(plan.ism_rows.size),
+            ism_span=plan.ism_span,
+            n_backgrounds=int(plan.backgrounds.shape[0]),
+            seconds={k: round(v, 3) for k, v in timings.items()},
+        )
+        out.tables["interpret"] = table
+        return out
+
+    def _saliency(
+        self, ctx: Context, out: FamilyResult, plan: protocol.Plan, truth: Truth, cells: list[str | None], names: list[str]
+    ) -> None:
+        model = ctx.model
+        if model is None or not hasattr(model, "parameters"):
+            for name in ("interpret.saliency_auroc", "interpret.saliency_aupr", "interpret.false_attribution"):
+                out.skip(name, NOT_DIFFERENTIABLE)
+            return
+        from benchsuite.evaluate.interpret.attributions import corrected_saliency, position_magnitude
+        from benchsuite.evaluate.interpret.outputs import torch_scalar
+        from benchsuite.io.onehot import one_hot
+
+        x = one_hot(plan.codes)
+        device = str(next(iter(model.parameters())).device) if any(True for _ in model.parameters()) else "cpu"
+        sal = corrected_saliency(torch_scalar(model, ctx.source.kind), x, batch=ctx.options.batch_size, device=device)
+        scores = per_sequence_scores(position_magnitude(sal, x), truth, plan, cells)
+        _put_per_sequence(out, "interpret.saliency_auroc", scores["auroc"], names, ctx.n_boot)
+        _put_per_sequence(out, "interpret.saliency_aupr", scores["aupr"], names, ctx.n_boot)
+        _put_per_sequence(out, "interpret.false_attribution", scores["false"], names, ctx.n_boot)
+
+    def _ism(
+        self,
+        ctx: Context,
+        out: FamilyResult,
+        plan: protocol.Plan,
+        truth: Truth,
+        cells: list[str | None],
+        names: list[str],
+        mine: protocol.Readout,
+        reference: protocol.Readout,
+        idx: np.ndarray,
+    ) -> None:
+        from benchsuite.evaluate.interpret.ism import ism_magnitude
+
+        if not plan.ism_rows.size:
+            for name in ("interpret.ism_auroc", "interpret.ism_pearson"):
+                out.skip(name, "interpret_ism_sequences is 0")
+            return
+        scores = per_sequence_scores(ism_magnitude(mine.ism), truth, plan, cells, offset=plan.ism_starts)
+        _put_per_sequence(out, "interpret.ism_auroc", scores["auroc"], names, ctx.n_boot)
+        pearson = np.full((plan.ism_rows.size, len(names)), np.nan)
+        for i in range(plan.ism_rows.size):
+            for t, cell in enumerate(cells):
+                if cell is not None:
+                    pearson[i, t] = map_pearson(mine.ism[i, t], reference.ism[i, idx[t]])
+        _put_per_sequence(out, "interpret.ism_pearson", pearson, names, ctx.n_boot)
+
+
+def _truth(ctx: Context) -> Truth:
+    path = ctx.manifest.truth  # type: ignore[attr-defined]  # checked in check()
+    cached = _TRUTHS.get(str(path))
+    if cached is None:
+        cached = load_truth(path)
+        _TRUTHS.clear()
+        _TRUTHS[str(path)] = cached
+    return cached
+
+
+_TRUTHS: dict[str, Truth] = {}
+
+
+def _model_readout(
+    ctx: Context, plan: protocol.Plan, truth: Truth, reference: protocol.Readout, idx: np.ndarray
+) -> protocol.Readout:
+    """The source's readout; the oracle's own is the reference (its targets reordered)."""
+    from benchsuite.evaluate.interpret.outputs import codes_scalar
+    from benchsuite.evaluate.predictors import OraclePredictor
+
+    if isinstance(getattr(ctx.source, "predictor", None), OraclePredictor):
+        return protocol.Readout(
+            reference.ism[:, idx],
+            reference.motif_gi[:, idx],
+            {k: v[:, idx] for k, v in reference.curves.items()},
+            {k: v[:, idx] for k, v in reference.flank_gi.items()},
+        )
+    scalar = codes_scalar(ctx.source.predict_codes, ctx.source.kind, batch=max(ctx.options.batch_size, 256))
+    return protocol.run_plan(scalar, plan, truth)
+
+
+def _gia_scores(
+    out: FamilyResult,
+    truth: Truth,
+    plan: protocol.Plan,
+    mine: protocol.Readout,
+    ref: protocol.Readout,
+    cells: list[str | None],
+    idx: np.ndarray,
+) -> dict[str, Any]:
+    """Motif, pair and flank GI vs the oracle's (scalar metrics) and the table of curves."""
+    known = [t for t, c in enumerate(cells) if c is not None]
+    act = np.asarray(truth.grammar.activity)
+    names = list(truth.grammar.motif_names)
+    out.put_scalar("interpret.gia_spearman", spearman(mine.motif_gi[:, known], ref.motif_gi[:, idx[known]]))
+    coop_rho, coop_err, false_coop, pairs_table = [], [], [], []
+    for a, b, cooperative in plan.pairs:
+        ia, ib = names.index(a), names.index(b)
+        d = plan.distances[(a, b)]
+        for t in known:
+            c = idx[t]
+            if not (act[c, ia] > ACTIVE_MIN and act[c, ib] > ACTIVE_MIN):
+                continue
+            m_curve, o_curve = mine.curves[(a, b)][:, t], ref.curves[(a, b)][:, c]
+            scale = abs(mine.motif_gi[ia, t]) + abs(mine.motif_gi[ib, t])
+            strength = float(np.abs(m_curve).max() / scale) if scale > 0 else float("nan")
+            row = {"a": a, "b": b, "cooperative": cooperative, "target": cells[t], "strength": strength}
+            if cooperative:
+                coop_rho.append(spearman(m_curve, o_curve))
+                coop_err.append(best_distance_error(m_curve, o_curve, d))
+                row.update(spearman=coop_rho[-1], distance_error=coop_err[-1])
+            else:
+                false_coop.append(strength)
+            row.update(distances=d.tolist(), model=m_curve.tolist(), oracle=o_curve.tolist())
+            pairs_table.append(row)
+    _scalar(out, "interpret.coop_spearman", coop_rho, "no cooperative pair has both motifs active in a target")
+    _scalar(out, "interpret.coop_distance_error", coop_err, "no cooperative pair has both motifs active in a target")
+    _scalar(out, "interpret.false_cooperativity", false_coop, "no control pair has both motifs active in a target")
+    flank_rho = []
+    for name in plan.flank_motifs:
+        m = names.index(name)
+        flank_rho += [
+            spearman(mine.flank_gi[name][:, t], ref.flank_gi[name][:, idx[t]]) for t in known if act[idx[t], m] > ACTIVE_MIN
+        ]
+    _scalar(out, "interpret.flank_spearman", flank_rho, "the grammar has no motif with flank preferences")
+    motif_table = {
+        "motifs": names,
+        "model": mine.motif_gi[:, known].tolist(),
+        "oracle": ref.motif_gi[:, idx[known]].tolist(),
+    }
+    return {"motif_gi": motif_table, "pairs": pairs_table}
+
+
+def _scalar(out: FamilyResult, name: str, values: list[float], reason: str) -> None:
+    finite = [v for v in values if np.isfinite(v)]
+    if not values:
+        out.skip(name, reason)
+    else:
+        out.put_scalar(name, float(np.mean(finite)) if finite else None)
+
