@@ -21,11 +21,15 @@ def register(app: typer.Typer) -> None:
             help="random (the honest baseline), tpe (Optuna TPE, needs benchsuite[search]) or "
             "controller (LSTM policy trained with REINFORCE).",
         ),
-        candidates: int = typer.Option(8, "--candidates", help="Candidates to train (the budget's first factor)."),
+        candidates: int = typer.Option(
+            8, "--candidates", help="Candidates to train (the budget's first factor)."
+        ),
         steps: int = typer.Option(
             12, "--steps", help="Optimiser steps per candidate (rounded up to whole validation rounds)."
         ),
-        seed: int = typer.Option(0, "--seed", help="Seed of the architect, of training and of the simulated bundle."),
+        seed: int = typer.Option(
+            0, "--seed", help="Seed of the architect, of training and of the simulated bundle."
+        ),
         profile: str = typer.Option(
             "smoke",
             "--profile",
@@ -33,12 +37,24 @@ def register(app: typer.Typer) -> None:
             help="Training profile (batch size, learning rate, round length) and search-space size; "
             "without --bundle also the simulated bundle searched on.",
         ),
-        bundle: Path = typer.Option(None, "--bundle", help="Bundle folder or manifest (default: simulate the profile's)."),
-        out: Path = typer.Option(Path("search"), "--out", help="Search folder (journal, TPE study, best.arch.json)."),
-        shard: str = typer.Option(None, "--shard", help="Run shard K/N of the candidates (1-based), e.g. 2/8."),
-        wandb: str = typer.Option("offline", "--wandb", help="W&B mode of the candidates' runs: online, offline or disabled."),
-        bin_size: int = typer.Option(32, "--bin-size", help="Output resolution of quantitative candidates (bp)."),
-        accelerator: str = typer.Option(None, "--accelerator", help="Lightning accelerator (cpu, gpu, auto)."),
+        bundle: Path = typer.Option(
+            None, "--bundle", help="Bundle folder or manifest (default: simulate the profile's)."
+        ),
+        out: Path = typer.Option(
+            Path("search"), "--out", help="Search folder (journal, TPE study, best.arch.json)."
+        ),
+        shard: str = typer.Option(
+            None, "--shard", help="Run shard K/N of the candidates (1-based), e.g. 2/8."
+        ),
+        wandb: str = typer.Option(
+            "offline", "--wandb", help="W&B mode of the candidates' runs: online, offline or disabled."
+        ),
+        bin_size: int = typer.Option(
+            32, "--bin-size", help="Output resolution of quantitative candidates (bp)."
+        ),
+        accelerator: str = typer.Option(
+            None, "--accelerator", help="Lightning accelerator (cpu, gpu, auto)."
+        ),
         cache: Path = typer.Option(None, "--cache", help="Dataset cache folder (default $BENCHSUITE_CACHE)."),
         no_progress: bool = typer.Option(False, "--no-progress", help="No progress bar."),
     ) -> None:
