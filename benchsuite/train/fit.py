@@ -124,6 +124,21 @@ TRAINING_PROFILES: dict[str, dict[str, Any]] = {
         "batch_size": 32,
         "model_size": "default",
     },
+    # the primer's experiment (`simulate --profile primer`: 1,125 training sequences of 50 bp):
+    # exactly 10 x 20 = 200 steps of 32 sequences (~5.7 passes), validation on the whole
+    # validation split (<= 12 batches) after every 20 steps, no early stopping; the `smoke`
+    # model sizes (16-64 first-layer filters are plenty for one planted motif), so a whole
+    # `run --all` takes about a minute
+    "primer": {
+        "max_epochs": 10,
+        "patience": 10,
+        "early_stopping": False,
+        "limit_train_batches": 20,
+        "limit_val_batches": 12,
+        "lr_scale": 3.0,
+        "batch_size": 32,
+        "model_size": "smoke",
+    },
     # the paper: up to 100 epochs, full epochs, patience from the model (paper: 6 or 10)
     "paper": {
         "max_epochs": None,

@@ -119,26 +119,24 @@ def test_harness_on_a_labels_only_set(tmp_path):
 
 
 @pytest.mark.slow
-def test_primer_run_all_recovers_the_motif(tmp_path):
-    """`benchsuite run --all` on the primer bundle (smoke models, up to 20 epochs of 6 steps)."""
+def test_primer_profile_run_all_learns_and_recovers_the_motif(tmp_path):
+    """`benchsuite run --all --profile primer`: simulates the primer bundle, every baseline cell
+    of both tasks trains 200 steps, the models separate the classes and recover the motif."""
     from benchsuite.plugins import load_plugins
-    from benchsuite.simulate import simulate_bundle
 
-    bundle = simulate_bundle("primer", tmp_path / "primer", 0)
     options = run_options(
-        bundle,
-        tmp_path / "runs",
-        tmp_path / "cache",
-        all_models=True,
-        task="binary",
-        motifs=True,
-        max_epochs=20,
+        None, tmp_path / "runs", tmp_path / "cache", all_models=True, profile="primer", motifs=True
     )
+    options.max_epochs = None
     summary, text = run_and_print(options, load_plugins())
     assert summary.exit_code == 0, text
-    records = [json.loads(Path(o.record).read_text()) for o in by_cell(summary).values()]
-    auroc = {r["model"]["name"]: r["metrics"]["peak.auroc"]["mean"] for r in records}
-    recovery = {r["model"]["name"]: r["metrics"]["motifs.recovery_rate"]["mean"] for r in records}
-    best = max(auroc, key=lambda m: auroc[m])
-    assert auroc[best] > 0.95, auroc
-    assert max(recovery.values()) == 1.0, recovery
+    assert (tmp_path / "runs" / "bundles" / "primer-seed0" / "sequences.tsv").is_file()
+    cells = by_cell(summary)
+    assert {task for _, task in cells} == {"binary", "quantitative"} and len(cells) >= 15
+    records = [json.loads(Path(o.record).read_text()) for o in cells.values()]
+    assert {r["hyperparameters"]["global_steps"] for r in records} == {200}
+    key = {id(r): (r["model"]["name"], r["task"]) for r in records}
+    auroc = {key[id(r)]: r["metrics"]["peak.auroc"]["mean"] for r in records}
+    recovery = {key[id(r)]: r["metrics"]["motifs.recovery_rate"]["mean"] for r in records}
+    assert min(auroc.values()) > 0.9, auroc  # measured: 0.952 (bpnet) to 1.000
+    assert sum(v == 1.0 for v in recovery.values()) >= 12, recovery  # measured: 14 of 15

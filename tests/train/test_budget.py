@@ -121,7 +121,17 @@ def test_converge_profile_early_stops_with_a_step_cap():
     assert converge.lr == pytest.approx(3e-3)
     assert model_size_profile("converge") == "default"
     assert model_size_profile("paper") == "paper" and model_size_profile("smoke") == "smoke"
-    assert set(fit_mod.TRAINING_PROFILES) == {"smoke", "default", "converge", "paper"}
+    assert set(fit_mod.TRAINING_PROFILES) == {"smoke", "default", "converge", "primer", "paper"}
+
+
+def test_primer_profile_is_200_steps_of_32_with_smoke_sizes():
+    spec = tiny_spec(defaults={"max_epochs": 100, "patience": 10, "lr": 1e-3})
+    primer = resolve_training(spec, "binary", "primer")
+    assert primer.max_steps == 10 * 20 == 200
+    assert primer.batch_size == 32 and primer.early_stopping is False
+    assert primer.limit_val_batches == 12  # the primer's 375 validation sequences, all of them
+    assert primer.lr == pytest.approx(3e-3)
+    assert model_size_profile("primer") == "smoke"
 
 
 def test_converge_builds_the_default_model_size(tmp_path):
