@@ -58,6 +58,7 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("robustness", ("robustness",)),
     ("variant effects", ("cagi5",)),
     ("motifs", ("motifs",)),
+    ("interpretation", ("interpret",)),
 )
 _OTHER_GROUP = "other"
 #: families whose reference is replicate 2: peaks are called on replicate 1, whose biological
