@@ -1,5 +1,7 @@
 # benchsuite: the two commands of the README, plus developer shortcuts.
 #   make run    set up .venv and run the whole benchmark on the embedded default, then build the board
+#               (cells run --jobs at a time: by default one per usable core, capped by memory,
+#               each with 1 intra-op thread, so the records do not depend on the core count)
 #   make test   set up .venv with dev tools and run every test tier (what CI runs)
 #   make lint   ruff check, ruff format --check, mypy (CI runs it before the tests)
 VENV ?= .venv

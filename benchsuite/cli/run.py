@@ -22,6 +22,11 @@ RUN_HELP = (
     "fresh worker process; --cell-timeout SECONDS (with --isolate process) kills a cell's worker past "
     "the limit and fails that cell."
     "\n\n"
+    "Parallel cells: --jobs N runs N cells at once in worker processes (default: one per usable core, "
+    "capped by memory; --jobs 1: one after the other in this process), each with --threads-per-cell "
+    "intra-op threads (default 1, recorded as hyperparameters.threads_per_cell): --jobs does not change "
+    "the numbers, --threads-per-cell may."
+    "\n\n"
     "--json: stdout is one JSON document, the summary (logs and progress go to stderr): "
     '{"exit_code", "seconds", "root", "bundle", "dataset_fingerprint", "headline_metrics": [NAME], '
     '"totals": {"cells", "finished", "failed", "by_status": {STATUS: COUNT}}, '
@@ -84,6 +89,23 @@ def register(app: typer.Typer) -> None:
             help="Time limit of one cell in seconds (needs --isolate process).",
             metavar="SECONDS",
         ),
+        jobs: int = typer.Option(
+            None,
+            "--jobs",
+            "-j",
+            envvar="BENCHSUITE_JOBS",
+            help="Cells run at once, each in a worker process when > 1 (default: the usable cores / "
+            "--threads-per-cell, capped by memory and by the cells; 1 for GPU or DDP runs; "
+            "env BENCHSUITE_JOBS).",
+            metavar="N",
+        ),
+        threads_per_cell: int = typer.Option(
+            1,
+            "--threads-per-cell",
+            help="Intra-op threads of every cell (recorded; the same count gives the same numbers "
+            "on any machine).",
+            metavar="T",
+        ),
         as_json: bool = typer.Option(
             False, "--json", help="Print the summary as one JSON document on stdout (shape: see above)."
         ),
@@ -117,6 +139,8 @@ def register(app: typer.Typer) -> None:
             cache_dir=cache,
             isolate=isolate,
             cell_timeout=cell_timeout,
+            jobs=jobs,
+            threads_per_cell=threads_per_cell,
         )
         with stdout_to_stderr(as_json):
             summary = run_benchmark(options, console=Console(stderr=True))

@@ -12,7 +12,10 @@ child loads the same plugins, trains and evaluates, writes the record itself (sa
 resume rules as in-process) and hands back its :class:`CellOutcome`. ``--cell-timeout SECONDS``
 kills the child's whole process tree (it runs in its own session) when the cell takes longer;
 that cell fails with ``timed out after N s`` and the other cells go on. :class:`CellProcess` is
-started and polled separately so that several can run at once.
+started and polled separately so that several run at once with ``--jobs N > 1``
+(:mod:`benchsuite.run.parallel`), which therefore always isolates by process. A worker computes
+with ``--threads-per-cell`` intra-op threads (also exported as ``OMP_NUM_THREADS`` /
+``MKL_NUM_THREADS`` / ``OPENBLAS_NUM_THREADS``), the same count as an in-process cell.
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ __all__ = [
     "plugin_refs",
     "run_cell_guarded",
     "run_isolated",
+    "wants_process",
 ]
 
 #: the log of a cell's stdout (and, with ``--isolate process``, stderr), in the cell's folder
@@ -82,14 +86,19 @@ def check_isolation(options: RunOptions, registry: Registry) -> None:
                 source="--cell-timeout",
                 hint="pass the time limit of one cell in seconds, e.g. --cell-timeout 3600",
             )
-        if options.isolate != "process":
+        if not wants_process(options):
             raise ConfigError(
                 "--cell-timeout needs --isolate process (an in-process cell cannot be stopped safely)",
                 source="--cell-timeout",
-                hint="add --isolate process",
+                hint="add --isolate process (or --jobs N with N > 1: parallel cells run in worker processes)",
             )
-    if options.isolate == "process":
+    if wants_process(options):
         plugin_refs(registry.load_args.get("extra", ()))
+
+
+def wants_process(options: RunOptions) -> bool:
+    """Whether cells must run in worker processes: ``--isolate process`` or an explicit ``--jobs N > 1``."""
+    return options.isolate == "process" or (options.jobs or 1) > 1
 
 
 def run_isolated(ctx: RunContext, cell: Cell) -> CellOutcome:
@@ -200,7 +209,7 @@ def outcome_from_json(data: dict[str, Any]) -> CellOutcome:
 def options_to_json(options: RunOptions, bundle: Path) -> dict[str, Any]:
     """The run options a worker needs: the resolved bundle, nothing isolated again, no progress."""
     data = dataclasses.asdict(options)
-    data.update(bundle=str(bundle), isolate="none", cell_timeout=None, progress=False, ceilings=False)
+    data.update(bundle=str(bundle), isolate="none", cell_timeout=None, progress=False, ceilings=False, jobs=1)
     return {k: (str(v) if isinstance(v, Path) else v) for k, v in data.items()}
 
 
@@ -235,11 +244,9 @@ class CellProcess:
         folder = cell_dir(ctx.root, cell.model, cell.task, ctx.options.seed)
         folder.mkdir(parents=True, exist_ok=True)
         (folder / OUTCOME_NAME).unlink(missing_ok=True)
-        import torch
-
         job = {
             "options": options_to_json(ctx.options, ctx.bundle),
-            "num_threads": torch.get_num_threads(),  # same intra-op threads, same numbers
+            "num_threads": ctx.options.threads_per_cell,  # same intra-op threads, same numbers
             "cell": {"model": cell.model, "task": cell.task},
             "plugins": {
                 "allow": ctx.registry.load_args.get("allow"),
@@ -250,6 +257,8 @@ class CellProcess:
         with atomic_write(folder / JOB_NAME) as fh:
             json.dump(job, fh, indent=2)
         env = dict(os.environ)
+        threads = str(ctx.options.threads_per_cell)
+        env.update(OMP_NUM_THREADS=threads, MKL_NUM_THREADS=threads, OPENBLAS_NUM_THREADS=threads)
         env["PYTHONPATH"] = os.pathsep.join([p for p in sys.path if p] + [env.get("PYTHONPATH", "")]).rstrip(
             os.pathsep
         )

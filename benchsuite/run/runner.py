@@ -19,6 +19,10 @@ For one invocation the runner
    - else train (:func:`benchsuite.train.fit.fit_cell`), then evaluate with the fixed harness
      (:mod:`benchsuite.run.scoring`) and write the record atomically.
 
+   Cells run ``--jobs`` at a time (worker processes when more than one), each at
+   ``--threads-per-cell`` intra-op threads, so the records do not depend on the machine's core
+   count (:mod:`benchsuite.run.parallel`).
+
 Every file is written atomically (Lightning's own checkpoints live in a scratch folder and the
 best one is copied atomically), and ``train.json`` is written only after the checkpoint, so a
 ``kill -9`` at any moment followed by the same command redoes exactly the unfinished cells.
@@ -46,8 +50,9 @@ from benchsuite.run.bundle import resolve_bundle
 from benchsuite.run.ceilings import ceiling_dir, run_ceilings
 from benchsuite.run.cells import cell_dir
 from benchsuite.run.context import RECORD_NAME, RunContext, is_main_process
-from benchsuite.run.isolation import check_isolation, run_isolated
+from benchsuite.run.isolation import check_isolation, run_isolated, wants_process
 from benchsuite.run.matrix import Cell, applicable_cells, build_matrix, parse_shard, shard_cells
+from benchsuite.run.parallel import cell_threads, check_jobs, resolve_jobs, run_parallel
 from benchsuite.run.scoring import (
     EVAL_FIGURES,
     EVAL_PROFILES,
@@ -88,7 +93,11 @@ WANDB_PROJECT = "benchsuite"
 
 @dataclass
 class RunOptions:
-    """Everything ``benchsuite run`` was asked to do (see ``benchsuite run --help``)."""
+    """Everything ``benchsuite run`` was asked to do (see ``benchsuite run --help``).
+
+    ``jobs=None`` picks the number of cells run at once for this machine
+    (:func:`benchsuite.run.parallel.resolve_jobs`; the CLI's default); the API default is 1.
+    """
 
     models: tuple[str, ...] = ()
     all_models: bool = False
@@ -114,6 +123,8 @@ class RunOptions:
     progress: bool = True
     isolate: str = "none"
     cell_timeout: float | None = None
+    jobs: int | None = 1
+    threads_per_cell: int = 1
 
     def runs_ceilings(self) -> bool:
         """Ceilings are computed by unsharded runs and by shard 1 only."""
@@ -175,13 +186,13 @@ def run_benchmark(
         highlight=False,
     )
     outcomes: list[CellOutcome] = []
-    if ctx.main and options.runs_ceilings():
-        outcomes.extend(run_ceilings(ctx))
-    for cell, reason in not_applicable:  # a task the bundle cannot support: one line, not a failure
-        console.print(f"[dim]not applicable[/] {escape(str(cell))}: {escape(reason)}", highlight=False)
-        outcomes.append(CellOutcome(cell.model, cell.task, "not-applicable", error=reason))
-    for cell in cells:
-        outcomes.append(run_isolated(ctx, cell))
+    with cell_threads(options.threads_per_cell):  # the same thread count in every process
+        if ctx.main and options.runs_ceilings():
+            outcomes.extend(run_ceilings(ctx))
+        for cell, reason in not_applicable:  # a task the bundle cannot support: one line, not a failure
+            console.print(f"[dim]not applicable[/] {escape(str(cell))}: {escape(reason)}", highlight=False)
+            outcomes.append(CellOutcome(cell.model, cell.task, "not-applicable", error=reason))
+        outcomes.extend(_run_cells(ctx, cells))
     return RunSummary(
         outcomes,
         ctx.root,
@@ -191,6 +202,22 @@ def run_benchmark(
         plugin_failures=plugin_failures(registry),
         plugin_warnings=[str(w) for w in getattr(registry, "warnings", [])],
     )
+
+
+def _run_cells(ctx: RunContext, cells: list[Cell]) -> list[CellOutcome]:
+    """The cells, at ``--threads-per-cell`` threads each: in worker processes, up to ``--jobs``
+    at once (:func:`benchsuite.run.parallel.run_parallel`), or one after the other in this process."""
+    options = ctx.options
+    jobs = resolve_jobs(options, ctx.registry, len(cells))
+    if cells:
+        where = "worker processes" if jobs > 1 or wants_process(options) else "this process"
+        ctx.console.print(
+            f"[dim]{jobs} cell(s) at a time in {where}, {options.threads_per_cell} thread(s) per cell[/]",
+            highlight=False,
+        )
+    if jobs > 1 or wants_process(options):
+        return run_parallel(ctx, cells, jobs)
+    return [run_isolated(ctx, cell) for cell in cells]
 
 
 def _check_options(options: RunOptions) -> None:
@@ -216,6 +243,7 @@ def _check_options(options: RunOptions) -> None:
         raise ConfigError(
             f"--max-epochs must be >= 1, got {options.max_epochs}", source="--max-epochs", hint="pass N >= 1"
         )
+    check_jobs(options)
     if options.num_workers < 0:
         raise ConfigError(f"--num-workers must be >= 0, got {options.num_workers}", source="--num-workers")
     from benchsuite.io.paths import require_directory

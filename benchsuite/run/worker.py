@@ -5,12 +5,22 @@ the cell and how to load the same plugins. The worker loads them, prepares the (
 runs the cell in-process and guarded (:func:`benchsuite.run.isolation.run_cell_guarded`; it
 writes the record itself) and writes its :class:`~benchsuite.run.summary.CellOutcome` to the
 job's outcome file. Its stdout and stderr are the cell's log.
+
+The worker computes with the job's intra-op (and inter-op) thread count, set before any torch
+work. It runs in its own session; when its parent (the ``benchsuite run`` that started it)
+disappears, e.g. killed with ``kill -9``, it kills itself and its children within a second, so
+the resumed run never races an orphaned worker for the same cell.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import signal
 import sys
+import threading
+import time
 from pathlib import Path
 
 __all__ = ["main"]
@@ -34,7 +44,12 @@ def main(argv: list[str] | None = None) -> int:
 
     args = sys.argv[1:] if argv is None else argv
     job = json.loads(Path(args[0]).read_text(encoding="utf-8"))
-    torch.set_num_threads(int(job["num_threads"]))
+    threads = int(job["num_threads"])
+    torch.set_num_threads(threads)
+    with contextlib.suppress(RuntimeError):  # possible only before any inter-op work
+        torch.set_num_interop_threads(threads)
+    if argv is None:
+        watch_parent(os.getppid())
     options = options_from_json(job["options"])
     plugins = job["plugins"]
     registry = load_plugins(allow=plugins["allow"], extra=[resolve_ref(ref) for ref in plugins["extra"]])
@@ -45,6 +60,21 @@ def main(argv: list[str] | None = None) -> int:
     with atomic_write(job["outcome"]) as fh:
         json.dump(outcome_to_json(outcome), fh)
     return 0
+
+
+def watch_parent(parent: int, interval: float = 1.0) -> threading.Thread:
+    """A daemon thread that kills this process's session once ``parent`` is no longer its parent."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval)
+        with contextlib.suppress(OSError):
+            os.killpg(os.getpgrp(), signal.SIGKILL)
+        os._exit(1)  # pragma: no cover - reached only when killpg failed
+
+    thread = threading.Thread(target=watch, name="benchsuite-parent-watch", daemon=True)
+    thread.start()
+    return thread
 
 
 if __name__ == "__main__":  # pragma: no cover - run as a worker process

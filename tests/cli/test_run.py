@@ -152,3 +152,42 @@ def test_run_cell_timeout_needs_process_isolation(capsys, tmp_path, smoke_bundle
     assert exit_code([*args, "--isolate", "process", "--cell-timeout", "0"]) == 2
     assert "--cell-timeout must be > 0 seconds, got 0" in capsys.readouterr().err
     assert not list(tmp_path.glob("*/fake-conv"))  # nothing was run
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--jobs", "0"], "--jobs: --jobs must be >= 1, got 0"),
+        (["--jobs", "-1"], "--jobs: --jobs must be >= 1, got -1"),
+        (["--threads-per-cell", "0"], "--threads-per-cell: --threads-per-cell must be >= 1, got 0"),
+    ],
+)
+def test_run_jobs_below_one_is_a_config_error(capsys, tmp_path, smoke_bundle, monkeypatch, argv, message):
+    import benchsuite.plugins
+    from tests.run.conftest import fake_registry
+
+    monkeypatch.setattr(benchsuite.plugins, "load_plugins", lambda *a, **k: fake_registry())
+    args = ["run", "--model", "fake-conv", "--bundle", str(smoke_bundle), "--out", str(tmp_path)]
+    assert exit_code([*args, "--wandb", "disabled", *argv]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert not list(tmp_path.glob("*/fake-conv"))  # nothing was run
+
+
+def test_run_jobs_default_comes_from_the_environment(monkeypatch, tmp_path):
+    """``BENCHSUITE_JOBS`` is the default of ``--jobs`` (the tests set it to 1)."""
+    import benchsuite.run.runner as runner
+
+    seen = {}
+
+    def fake_run(options, **kwargs):
+        seen["jobs"] = options.jobs
+        raise SystemExit(0)
+
+    monkeypatch.setattr(runner, "run_benchmark", fake_run)
+    monkeypatch.setenv("BENCHSUITE_JOBS", "3")
+    exit_code(["run", "--all", "--out", str(tmp_path)])
+    assert seen == {"jobs": 3}
+    monkeypatch.delenv("BENCHSUITE_JOBS")
+    exit_code(["run", "--all", "--out", str(tmp_path)])
+    assert seen == {"jobs": None}
