@@ -75,7 +75,7 @@ def test_all_quantitative_metrics_present_and_finite(quant):
         assert math.isfinite(entry["mean"]), name
         assert set(entry["per_target"]) == set(TARGETS), name
         assert all(math.isfinite(v) for v in entry["per_target"].values()), name
-    assert set(res.not_applicable) == {"cagi5", "motifs"}
+    assert set(res.not_applicable) == {"cagi5", "motifs", "interpret"}
     assert res.harness_version == HARNESS_VERSION
     for family in ("wholechrom", "perseq", "peak", "robustness", "cagi5", "motifs", "total"):
         assert res.timings[family] >= 0

@@ -28,6 +28,7 @@ FAMILY_OF_PREFIX = {
     "robustness": "robustness",
     "cagi5": "cagi5",
     "motifs": "motifs",
+    "interpret": "interpret",
 }
 
 
