@@ -50,7 +50,11 @@ NOT_DIFFERENTIABLE = "no torch model: saliency needs gradients (the oracle's cei
 
 
 def per_sequence_scores(
-    magnitude: np.ndarray, truth: Truth, plan: protocol.Plan, celltypes: list[str | None], offset: np.ndarray | None = None
+    magnitude: np.ndarray,
+    truth: Truth,
+    plan: protocol.Plan,
+    celltypes: list[str | None],
+    offset: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """``(N, T)`` per-window AUROC, AUPR and false-attribution rate of ``magnitude (N, T, W)``.
 
@@ -66,7 +70,9 @@ def per_sequence_scores(
         for t, cell in enumerate(celltypes):
             if cell is None:
                 continue
-            active, inactive, far = (m[lo : lo + width] for m in site_masks(plan.sites[i], hits, truth.activity(cell), length))
+            active, inactive, far = (
+                m[lo : lo + width] for m in site_masks(plan.sites[i], hits, truth.activity(cell), length)
+            )
             mag = magnitude[i, t]
             scored = active | far
             if active.any() and far.any():
@@ -76,7 +82,9 @@ def per_sequence_scores(
     return out
 
 
-def _put_per_sequence(out: FamilyResult, name: str, values: np.ndarray, names: list[str], n_boot: int) -> None:
+def _put_per_sequence(
+    out: FamilyResult, name: str, values: np.ndarray, names: list[str], n_boot: int
+) -> None:
     """Mean over windows per target, with a bootstrap over windows."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # a target without any defined window: NaN
@@ -142,11 +150,21 @@ class Interpret(Family):
         return out
 
     def _saliency(
-        self, ctx: Context, out: FamilyResult, plan: protocol.Plan, truth: Truth, cells: list[str | None], names: list[str]
+        self,
+        ctx: Context,
+        out: FamilyResult,
+        plan: protocol.Plan,
+        truth: Truth,
+        cells: list[str | None],
+        names: list[str],
     ) -> None:
         model = ctx.model
         if model is None or not hasattr(model, "parameters"):
-            for name in ("interpret.saliency_auroc", "interpret.saliency_aupr", "interpret.false_attribution"):
+            for name in (
+                "interpret.saliency_auroc",
+                "interpret.saliency_aupr",
+                "interpret.false_attribution",
+            ):
                 out.skip(name, NOT_DIFFERENTIABLE)
             return
         from benchsuite.evaluate.interpret.attributions import corrected_saliency, position_magnitude
@@ -154,8 +172,12 @@ class Interpret(Family):
         from benchsuite.io.onehot import one_hot
 
         x = one_hot(plan.codes)
-        device = str(next(iter(model.parameters())).device) if any(True for _ in model.parameters()) else "cpu"
-        sal = corrected_saliency(torch_scalar(model, ctx.source.kind), x, batch=ctx.options.batch_size, device=device)
+        device = (
+            str(next(iter(model.parameters())).device) if any(True for _ in model.parameters()) else "cpu"
+        )
+        sal = corrected_saliency(
+            torch_scalar(model, ctx.source.kind), x, batch=ctx.options.batch_size, device=device
+        )
         scores = per_sequence_scores(position_magnitude(sal, x), truth, plan, cells)
         _put_per_sequence(out, "interpret.saliency_auroc", scores["auroc"], names, ctx.n_boot)
         _put_per_sequence(out, "interpret.saliency_aupr", scores["aupr"], names, ctx.n_boot)
@@ -209,7 +231,8 @@ def _model_readout(
     from benchsuite.evaluate.interpret.outputs import codes_scalar
     from benchsuite.evaluate.predictors import OraclePredictor
 
-    if isinstance(getattr(ctx.source, "predictor", None), OraclePredictor):
+    predictor = getattr(ctx.source, "predictor", None)
+    if isinstance(predictor, OraclePredictor) and predictor.oracle.to_dict() == truth.oracle.to_dict():
         return protocol.Readout(
             reference.ism[:, idx],
             reference.motif_gi[:, idx],
@@ -254,14 +277,25 @@ def _gia_scores(
                 false_coop.append(strength)
             row.update(distances=d.tolist(), model=m_curve.tolist(), oracle=o_curve.tolist())
             pairs_table.append(row)
-    _scalar(out, "interpret.coop_spearman", coop_rho, "no cooperative pair has both motifs active in a target")
-    _scalar(out, "interpret.coop_distance_error", coop_err, "no cooperative pair has both motifs active in a target")
-    _scalar(out, "interpret.false_cooperativity", false_coop, "no control pair has both motifs active in a target")
+    _scalar(
+        out, "interpret.coop_spearman", coop_rho, "no cooperative pair has both motifs active in a target"
+    )
+    _scalar(
+        out,
+        "interpret.coop_distance_error",
+        coop_err,
+        "no cooperative pair has both motifs active in a target",
+    )
+    _scalar(
+        out, "interpret.false_cooperativity", false_coop, "no control pair has both motifs active in a target"
+    )
     flank_rho = []
     for name in plan.flank_motifs:
         m = names.index(name)
         flank_rho += [
-            spearman(mine.flank_gi[name][:, t], ref.flank_gi[name][:, idx[t]]) for t in known if act[idx[t], m] > ACTIVE_MIN
+            spearman(mine.flank_gi[name][:, t], ref.flank_gi[name][:, idx[t]])
+            for t in known
+            if act[idx[t], m] > ACTIVE_MIN
         ]
     _scalar(out, "interpret.flank_spearman", flank_rho, "the grammar has no motif with flank preferences")
     motif_table = {
@@ -278,4 +312,3 @@ def _scalar(out: FamilyResult, name: str, values: list[float], reason: str) -> N
         out.skip(name, reason)
     else:
         out.put_scalar(name, float(np.mean(finite)) if finite else None)
-

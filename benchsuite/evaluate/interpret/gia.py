@@ -111,7 +111,11 @@ def _importance(
 
 
 def motif_importance(
-    scalar: CodesScalar, bg: np.ndarray, motifs: Mapping[str, np.ndarray], *, reference: np.ndarray | None = None
+    scalar: CodesScalar,
+    bg: np.ndarray,
+    motifs: Mapping[str, np.ndarray],
+    *,
+    reference: np.ndarray | None = None,
 ) -> np.ndarray:
     """``(M, T)`` GI of each motif (codes) embedded at the centre of the backgrounds."""
     ref = scalar(bg) if reference is None else reference
@@ -125,7 +129,7 @@ def interaction_curve(
     bg: np.ndarray,
     a: np.ndarray,
     b: np.ndarray,
-    distances: Sequence[int],
+    distances: Sequence[int] | np.ndarray,
     *,
     reference: np.ndarray | None = None,
 ) -> np.ndarray:

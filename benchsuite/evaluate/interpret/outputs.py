@@ -28,12 +28,16 @@ def reduce_output(pred: np.ndarray, kind: str) -> np.ndarray:
     return pred if kind == "binary" else pred.mean(axis=-1)
 
 
-def codes_scalar(predict_codes: Callable[[np.ndarray], np.ndarray], kind: str, batch: int = 256) -> CodesScalar:
+def codes_scalar(
+    predict_codes: Callable[[np.ndarray], np.ndarray], kind: str, batch: int = 256
+) -> CodesScalar:
     """The scalar of a ``predict_codes`` function (e.g. ``Source.predict_codes``), in batches."""
 
     def scalar(codes: np.ndarray) -> np.ndarray:
         codes = np.ascontiguousarray(codes, dtype=np.uint8)
-        parts = [reduce_output(predict_codes(codes[s : s + batch]), kind) for s in range(0, len(codes), batch)]
+        parts = [
+            reduce_output(predict_codes(codes[s : s + batch]), kind) for s in range(0, len(codes), batch)
+        ]
         return np.concatenate(parts) if parts else np.zeros((0, 0))
 
     return scalar

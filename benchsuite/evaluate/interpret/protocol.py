@@ -103,9 +103,9 @@ def _pairs(truth: Truth, n_control: int) -> list[tuple[str, str, bool]]:
     control: list[tuple[str, str, bool]] = []
     for i in range(len(names)):
         for j in range(i + 1, len(names)):
-            if len(control) < n_control and frozenset((names[i], names[j])) not in taken:
-                if (act[:, i] & act[:, j]).any():
-                    control.append((names[i], names[j], False))
+            pair = frozenset((names[i], names[j]))
+            if len(control) < n_control and pair not in taken and (act[:, i] & act[:, j]).any():
+                control.append((names[i], names[j], False))
     return coop + control
 
 
@@ -130,21 +130,35 @@ def make_plan(truth: Truth, split: Any, length: int, options: Any) -> Plan:
     flanks[:, 1], flanks[:, 2] = b1.ravel(), b2.ravel()
     bg = make_backgrounds(codes, options.interpret_gia_backgrounds, seed=PLAN_SEED) if len(codes) else codes
     return Plan(
-        codes, chroms, starts, sites, ism_rows, ism_starts, span, bg, motifs, pairs, distances, flank_motifs, flanks
+        codes,
+        chroms,
+        starts,
+        sites,
+        ism_rows,
+        ism_starts,
+        span,
+        bg,
+        motifs,
+        pairs,
+        distances,
+        flank_motifs,
+        flanks,
     )
 
 
 def run_plan(scalar: CodesScalar, plan: Plan, truth: Truth) -> Readout:
     """Run every ISM and GIA experiment of ``plan`` through ``scalar``."""
     rows = plan.ism_rows
-    maps = ism(scalar, plan.codes[rows], plan.ism_starts, plan.ism_span) if rows.size else np.zeros((0, 0, 0, 4))
+    maps = (
+        ism(scalar, plan.codes[rows], plan.ism_starts, plan.ism_span) if rows.size else np.zeros((0, 0, 0, 4))
+    )
     bg = plan.backgrounds
     ref = scalar(bg)
     motif_gi = motif_importance(scalar, bg, plan.motifs, reference=ref)
     curves = {
-        (a, b): interaction_curve(scalar, bg, plan.motifs[a], plan.motifs[b], plan.distances[(a, b)], reference=ref).mean(
-            axis=0
-        )
+        (a, b): interaction_curve(
+            scalar, bg, plan.motifs[a], plan.motifs[b], plan.distances[(a, b)], reference=ref
+        ).mean(axis=0)
         for a, b, _ in plan.pairs
     }
     flank_gi = {}
