@@ -21,6 +21,10 @@ coverage (quantitative). :func:`load_plugins` discovers the plugins (fault-isola
 allow-listable with ``BENCHSUITE_PLUGINS``) and :func:`check_model_contract` verifies the
 tensor contract on a dry batch.
 
+An already-trained model (plugin API 1.1, :data:`API_VERSION`) gives ``load(task, **kw)`` and its
+native ``input_length``, ``bin_size`` and ``output_tracks`` instead of (or besides) ``build``;
+the suite scores it without training (``docs/pretrained.md``).
+
 Importing this package does not import torch.
 """
 
@@ -35,9 +39,10 @@ from benchsuite.plugins.manager import (
     check_model_contract,
     load_plugins,
 )
-from benchsuite.plugins.spec import TASK_KINDS, ModelSpec, TaskSpec
+from benchsuite.plugins.spec import API_VERSION, TASK_KINDS, ModelSpec, TaskSpec
 
 __all__ = [
+    "API_VERSION",
     "ALLOW_ENV",
     "ENTRY_POINT_GROUP",
     "TASK_KINDS",

@@ -186,6 +186,12 @@ class RegisteredModel:
         import torch
 
         spec = self.spec
+        if spec.build is None:
+            raise PluginError(
+                f"model {spec.name!r} is evaluate-only (it gives load, not build) and cannot be trained",
+                source=self.label,
+                hint="score it without training (benchsuite run / benchsuite evaluate --model NAME)",
+            )
         if task.kind not in spec.tasks:
             raise PluginError(
                 f"model {spec.name!r} does not support the {task.kind!r} task",
@@ -227,6 +233,47 @@ class RegisteredModel:
         if check:
             check_model_contract(model, spec, task, plugin=self.plugin)
         return model
+
+    def load(self, kind: str, *, check: bool = True, **kwargs: Any) -> tuple[torch.nn.Module, TaskSpec]:
+        """Load an evaluate-only model (``ModelSpec.load``) for the task ``kind``, in eval mode.
+
+        Returns the module and its native :class:`TaskSpec` (the spec's ``input_length``,
+        ``bin_size`` and ``output_tracks``). With ``check`` (default) the tensor contract is
+        verified on a dry batch of the native geometry.
+
+        Raises
+        ------
+        PluginError
+            The spec has no ``load``, the task is unsupported, or ``load`` raised / returned
+            no module.
+        ModelContractError
+            The loaded module breaks the tensor contract of its native geometry.
+        """
+        import torch
+
+        spec = self.spec
+        task = spec.native_task(kind)
+        assert spec.load is not None  # native_task checked it
+        try:
+            model = spec.load(task, **kwargs)
+        except BenchsuiteError:
+            raise
+        except Exception as exc:
+            raise PluginError(
+                f"loading the trained model {spec.name!r} ({kind} task) failed: {type(exc).__name__}: {exc}",
+                source=self.label,
+                hint="check the weights path or cache folder the plugin reads",
+            ) from exc
+        if not isinstance(model, torch.nn.Module):
+            raise PluginError(
+                f"load of model {spec.name!r} returned {type(model).__name__}, not a torch.nn.Module",
+                source=self.label,
+                hint="return the trained torch.nn.Module from load(task, **kw)",
+            )
+        model.eval()
+        if check:
+            check_model_contract(model, spec, task, plugin=self.plugin)
+        return model, task
 
 
 @dataclass

@@ -22,7 +22,15 @@ from benchsuite.errors import PluginError
 if TYPE_CHECKING:  # pragma: no cover
     import torch
 
-__all__ = ["TASK_KINDS", "TASK_DESCRIPTIONS", "MODEL_NAME_PATTERN", "TaskSpec", "ModelSpec"]
+__all__ = ["API_VERSION", "TASK_KINDS", "TASK_DESCRIPTIONS", "MODEL_NAME_PATTERN", "TaskSpec", "ModelSpec"]
+
+#: version of the plugin API (``major.minor``). 1.0: ``ModelSpec(build=...)`` models trained by the
+#: suite. 1.1 (backward compatible): evaluate-only models, ``ModelSpec(load=..., input_length=...,
+#: output_tracks=..., target_map=...)`` — already trained, scored without training.
+API_VERSION = "1.1"
+
+#: what ``ModelSpec.target_map`` may name instead of an explicit mapping
+TARGET_MAP_MODES: tuple[str, ...] = ("names", "probe")
 
 #: the prediction tasks of the benchmark, in display order
 TASK_KINDS: tuple[str, ...] = ("binary", "quantitative")
@@ -180,6 +188,21 @@ class ModelSpec:
     first_layer_activation:
         Dotted path of the submodule whose output is the first-layer activation
         (e.g. ``"conv1.act"``); motif recovery hooks it. ``None`` disables motif recovery.
+    load:
+        Evaluate-only models (API 1.1): ``load(task: TaskSpec, **kw) -> torch.nn.Module`` returns
+        the *trained* module, its weights read from a path or a cache folder the plugin manages
+        (benchsuite never downloads anything). ``task`` describes the model's native geometry
+        (``input_length``, ``bin_size``, ``output_tracks`` as target names). A spec gives
+        ``build``, ``load`` or both; ``benchsuite run`` trains a spec with ``build`` and scores a
+        load-only spec without training.
+    input_length:
+        Native input length of a ``load`` model in bp (required with ``load``).
+    output_tracks:
+        Names of the ``load`` model's outputs, in output order (required with ``load``).
+    target_map:
+        How the model's outputs become the benchmark's targets: ``None`` (same names or same
+        count), ``"names"`` (match by track name), ``"probe"`` (a ridge probe fitted on the
+        training split) or an explicit mapping ``{target: track name | index | {track: weight}}``.
 
     Raises
     ------
@@ -188,13 +211,17 @@ class ModelSpec:
     """
 
     name: str
-    build: Callable[..., torch.nn.Module]
-    tasks: AbstractSet[str]  # any iterable of task kinds; stored as a frozenset
+    build: Callable[..., torch.nn.Module] | None = None
+    tasks: AbstractSet[str] = frozenset()  # any iterable of task kinds; stored as a frozenset
     description: str = ""
     bin_size: int = 1
     defaults: Mapping[str, Any] = field(default_factory=dict)
     profiles: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     first_layer_activation: str | None = None
+    load: Callable[..., torch.nn.Module] | None = None
+    input_length: int | None = None
+    output_tracks: tuple[str, ...] = ()
+    target_map: Mapping[str, Any] | str | None = None
 
     def __post_init__(self) -> None:
         self._validate()
@@ -209,7 +236,13 @@ class ModelSpec:
                 hint="use a non-empty name of lower-case letters, digits, '.', '_' and '-'",
             )
         source = f"model spec {name!r}"
-        if not callable(self.build):
+        if self.build is None and self.load is None:
+            raise PluginError(
+                "neither build nor load is given",
+                source=source,
+                hint="pass build(task, **hparams) (trained by the suite) or load(task, **kw) (trained)",
+            )
+        if self.build is not None and not callable(self.build):
             raise PluginError(
                 f"build must be callable, got {type(self.build).__name__}",
                 source=source,
@@ -257,6 +290,84 @@ class ModelSpec:
                 source=source,
                 hint='name the submodule whose output is the first-layer activation, e.g. "conv1.act"',
             )
+        self._validate_load(source)
+
+    def _validate_load(self, source: str) -> None:
+        """The evaluate-only fields: ``load``, ``input_length``, ``output_tracks``, ``target_map``."""
+        if self.load is None:
+            if self.input_length is not None or self.output_tracks or self.target_map is not None:
+                raise PluginError(
+                    "input_length, output_tracks and target_map describe a load model, but load is not given",
+                    source=source,
+                    hint="pass load(task, **kw) returning the trained module, or drop those fields",
+                )
+            return
+        if not callable(self.load):
+            raise PluginError(
+                f"load must be callable, got {type(self.load).__name__}",
+                source=source,
+                hint="pass a function load(task, **kw) returning the trained torch.nn.Module",
+            )
+        length = self.input_length
+        if not _is_int(length) or length is None or length < 1:
+            raise PluginError(
+                f"input_length must be a positive integer, got {length!r}",
+                source=source,
+                hint="give the model's native input length in bp",
+            )
+        if "quantitative" in self.tasks and length % self.bin_size:
+            raise PluginError(
+                f"input_length {length} is not a multiple of bin_size {self.bin_size}",
+                source=source,
+                hint="give the native input length and output bin of the loaded model",
+            )
+        tracks = self.output_tracks
+        if isinstance(tracks, str) or not isinstance(tracks, Iterable) or not tuple(tracks):
+            raise PluginError(
+                f"output_tracks must be a non-empty sequence of names, got {tracks!r}",
+                source=source,
+                hint="name the model's outputs in output order, e.g. output_tracks=('DNASE:K562',)",
+            )
+        tracks = tuple(str(t) for t in tracks)
+        if len(set(tracks)) != len(tracks):
+            dup = next(t for t in tracks if tracks.count(t) > 1)
+            raise PluginError(
+                f"output track {dup!r} is named twice", source=source, hint="give each output a unique name"
+            )
+        object.__setattr__(self, "output_tracks", tracks)
+        target_map = self.target_map
+        if isinstance(target_map, str):
+            if target_map not in TARGET_MAP_MODES:
+                raise PluginError(
+                    f"unknown target_map mode {target_map!r}",
+                    source=source,
+                    hint=f"use {' or '.join(map(repr, TARGET_MAP_MODES))} or a mapping target -> track",
+                )
+        elif target_map is not None:
+            object.__setattr__(self, "target_map", _freeze_mapping(target_map, "target_map", self.name))
+
+    @property
+    def evaluate_only(self) -> bool:
+        """True for an already-trained model without ``build`` (scored, never trained by the suite)."""
+        return self.build is None
+
+    def native_task(self, kind: str) -> TaskSpec:
+        """The :class:`TaskSpec` a ``load`` model is loaded with: its own input length, bin and tracks."""
+        if self.load is None or self.input_length is None:
+            raise PluginError(
+                f"model {self.name!r} has no load function",
+                source=f"model spec {self.name!r}",
+                hint="only evaluate-only specs (ModelSpec(load=...)) have a native task",
+            )
+        if kind not in self.tasks:
+            raise PluginError(
+                f"model {self.name!r} does not support the {kind!r} task",
+                source=f"model spec {self.name!r}",
+                hint=f"it supports: {', '.join(sorted(self.tasks))}",
+            )
+        bin_size = self.bin_size if kind == "quantitative" else 1
+        tracks = tuple(self.output_tracks)
+        return TaskSpec(kind, self.input_length, len(tracks), bin_size, tracks)  # type: ignore[arg-type]
 
     def __hash__(self) -> int:  # mappings are unhashable; the name identifies a spec
         return hash((type(self).__name__, self.name, self.bin_size, self.tasks))

@@ -257,7 +257,8 @@ def plugin_provenance(registered: RegisteredModel) -> dict[str, Any]:
     else:
         files_hash = None
     if files_hash is None:
-        sources = _source_files(registered.spec.build)
+        spec = registered.spec
+        sources = _source_files(spec.build if spec.build is not None else spec.load)
         files_hash = module_files_sha256(sources) if sources else None
     return {
         "name": registered.plugin,

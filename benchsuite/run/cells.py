@@ -6,6 +6,11 @@ A cell lives in ``<out>/<fingerprint[:12]>/<model>/<task>/seed<seed>/`` (:func:`
 - else ``checkpoint.ckpt`` + ``train.json`` of the same settings exist -> evaluate only;
 - else train (:func:`benchsuite.train.fit.fit_cell`), then evaluate and write the record.
 
+An evaluate-only model (``ModelSpec(load=...)`` without ``build``) is never trained: its cell
+loads the weights through the plugin and scores them
+(:func:`benchsuite.adapt.pretrained.evaluate_pretrained`); its record says
+``provenance.trained_by_suite: false``.
+
 The resume checks are in :mod:`benchsuite.run.resume`; the evaluation of a checkpoint and its
 record (shared with ``benchsuite evaluate``) in :mod:`benchsuite.run.scoring`.
 """
@@ -54,6 +59,8 @@ def run_cell(ctx: RunContext, cell: Cell) -> CellOutcome:
     record_path = folder / RECORD_NAME
     label = f"{cell.model}/{cell.task}"
     started = time.perf_counter()
+    if registered.spec.evaluate_only:
+        return _run_pretrained(ctx, cell, registered, folder, label)
 
     try:
         settings = resolve_training(
@@ -110,6 +117,88 @@ def run_cell(ctx: RunContext, cell: Cell) -> CellOutcome:
     ctx.console.print(f"[green]done[/] {escape(label)} in {elapsed:.1f}s  {escape(shown)}", highlight=False)
     return CellOutcome(
         cell.model, cell.task, status, elapsed, metrics=metrics, record=record_path, plugin=registered.tag
+    )
+
+
+def _run_pretrained(
+    ctx: RunContext, cell: Cell, registered: RegisteredModel, folder: Path, label: str
+) -> CellOutcome:
+    """The cell of an evaluate-only model: load, score, record (skipped when its record is valid)."""
+    from benchsuite.adapt.pretrained import evaluate_pretrained, pretrained_record
+
+    options = ctx.options
+    record_path = folder / RECORD_NAME
+    started = time.perf_counter()
+    expect = {
+        "model.name": cell.model,
+        "task": cell.task,
+        "seed": options.seed,
+        "dataset.fingerprint": ctx.cache.fingerprint,
+        "dataset.profile": options.profile,
+        "provenance.trained_by_suite": False,
+    }
+    record = read_valid_record(record_path, expect=expect)
+    if record is not None:
+        ctx.console.print(f"[dim]finished[/] {escape(label)} (record exists, skipped)", highlight=False)
+        return CellOutcome(
+            cell.model,
+            cell.task,
+            "skipped",
+            0.0,
+            metrics=headline(record),
+            record=record_path,
+            plugin=registered.tag,
+        )
+    if not ctx.main:
+        return CellOutcome(cell.model, cell.task, "trained-only", 0.0, plugin=registered.tag)
+    config = {"model": cell.model, "task": cell.task, "plugin": registered.plugin, "evaluate_only": True}
+    try:
+        with wandb_run(ctx, name=f"{cell.model}/{cell.task}/seed{options.seed}", config=config) as run:
+            ctx.console.print(
+                f"[bold]scoring[/] {escape(label)} (evaluate-only, not trained)", highlight=False
+            )
+            result, info = evaluate_pretrained(
+                registered,
+                cell.task,
+                ctx.cache,
+                ctx.manifest,
+                options=ctx.eval_options,
+                device=ctx.device,
+                out_dir=folder / "figures" if EVAL_FIGURES.get(options.profile, True) else None,
+            )
+            record = pretrained_record(
+                registered=registered,
+                task=cell.task,
+                manifest=ctx.manifest,
+                cache=ctx.cache,
+                profile=options.profile,
+                result=result,
+                info=info,
+                seed=options.seed,
+                wandb=run.reference,
+            )
+            write_and_log(run, record_path, record, label=label)
+    except Exception as exc:
+        return CellOutcome(
+            cell.model,
+            cell.task,
+            "failed",
+            time.perf_counter() - started,
+            error=report_failure(ctx, label, exc, registered),
+            plugin=registered.tag,
+        )
+    elapsed = time.perf_counter() - started
+    metrics = headline(record)
+    shown = ", ".join(f"{k}={fmt_metric(v)}" for k, v in metrics.items() if v is not None)
+    ctx.console.print(f"[green]done[/] {escape(label)} in {elapsed:.1f}s  {escape(shown)}", highlight=False)
+    return CellOutcome(
+        cell.model,
+        cell.task,
+        "evaluated",
+        elapsed,
+        metrics=metrics,
+        record=record_path,
+        plugin=registered.tag,
     )
 
 
