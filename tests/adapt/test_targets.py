@@ -28,7 +28,8 @@ def test_explicit_mapping_by_name_index_and_weights():
 
 def test_mapping_to_a_missing_track_names_the_plugin_and_the_track():
     with pytest.raises(PluginError) as err:
-        explicit_mapping({"celltype_A": "DNASE:K562", "celltype_B": 0}, TARGETS, TRACKS, plugin="acme", model="m")
+        mapping = {"celltype_A": "DNASE:K562", "celltype_B": 0}
+        explicit_mapping(mapping, TARGETS, TRACKS, plugin="acme", model="m")
     assert str(err.value).startswith(
         "plugin 'acme': model 'm' maps target 'celltype_A' to track 'DNASE:K562', which it does not output"
     )

@@ -93,7 +93,7 @@ def test_load_that_raises_is_a_plugin_error():
     def broken(task, **kw):
         raise FileNotFoundError("weights.pt")
 
-    with pytest.raises(PluginError, match=r"loading the trained model 'pre' .* FileNotFoundError: weights.pt"):
+    with pytest.raises(PluginError, match=r"loading the trained model 'pre' .* FileNotFoundError: weights"):
         _registered(_spec(load=broken)).load("quantitative")
 
 
