@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import time
 import warnings
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -128,7 +129,7 @@ class Interpret(Family):
         idx = np.array([grammar_cells.index(c) if c else 0 for c in cells])
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
-        reference = protocol.oracle_readout(truth, plan)
+        reference = protocol.oracle_readout(truth, plan, _store(ctx))
         timings["oracle"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         mine = _model_readout(ctx, plan, truth, reference, idx)
@@ -222,6 +223,12 @@ def _truth(ctx: Context) -> Truth:
 
 
 _TRUTHS: dict[str, Truth] = {}
+
+
+def _store(ctx: Context) -> Path | None:
+    """``<dataset cache>/interpret/`` when the cache is a folder on disk (oracle readouts)."""
+    root = getattr(ctx.cache, "root", None)
+    return Path(root) / "interpret" if root is not None and Path(root).is_dir() else None
 
 
 def _model_readout(

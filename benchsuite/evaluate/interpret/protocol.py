@@ -10,8 +10,10 @@ once per process (:func:`oracle_readout`) and shared by every model scored again
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -25,6 +27,7 @@ from benchsuite.evaluate.interpret.gia import (
 from benchsuite.evaluate.interpret.ism import ism
 from benchsuite.evaluate.interpret.outputs import CodesScalar
 from benchsuite.evaluate.interpret.truth import ACTIVE_MIN, Truth
+from benchsuite.io.atomic import atomic_write
 
 __all__ = ["Plan", "Readout", "choose_windows", "make_plan", "oracle_readout", "run_plan"]
 
@@ -173,16 +176,52 @@ def run_plan(scalar: CodesScalar, plan: Plan, truth: Truth) -> Readout:
 _ORACLE_CACHE: dict[str, Readout] = {}
 
 
-def oracle_readout(truth: Truth, plan: Plan) -> Readout:
-    """The oracle's :class:`Readout` of a plan (targets in the grammar's cell-type order), memoised."""
-    key = f"{truth.path.resolve()}:{truth.path.stat().st_mtime_ns}:{plan.key()}"
-    if key not in _ORACLE_CACHE:
+def _save_readout(path: Path, readout: Readout) -> None:
+    arrays = {"ism": readout.ism, "motif_gi": readout.motif_gi}
+    arrays.update({f"curve:{a}:{b}": v for (a, b), v in readout.curves.items()})
+    arrays.update({f"flank:{m}": v for m, v in readout.flank_gi.items()})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_write(path, "wb") as handle:
+        np.savez(handle, **arrays)  # type: ignore[arg-type]
+
+
+def _load_readout(path: Path) -> Readout:
+    with np.load(path) as data:
+        curves = {(k.split(":")[1], k.split(":")[2]): data[k] for k in data.files if k.startswith("curve:")}
+        flanks = {k.split(":", 1)[1]: data[k] for k in data.files if k.startswith("flank:")}
+        return Readout(data["ism"], data["motif_gi"], curves, flanks)
+
+
+def oracle_readout(truth: Truth, plan: Plan, store: Path | None = None) -> Readout:
+    """The oracle's :class:`Readout` of a plan (targets in the grammar's cell-type order).
+
+    Memoised in the process and, with ``store`` (a folder, e.g. the dataset cache's), on disk
+    as ``oracle-<digest>.npz``, so parallel cells (worker processes) compute it once per
+    dataset and budget; an unreadable or unwritable store is ignored.
+    """
+    key = hashlib.sha256(
+        f"{truth.path.resolve()}:{truth.path.stat().st_mtime_ns}:{plan.key()}".encode()
+    ).hexdigest()[:20]
+    if key in _ORACLE_CACHE:
+        return _ORACLE_CACHE[key]
+    path = None if store is None else Path(store) / f"oracle-{key}.npz"
+    readout = None
+    if path is not None and path.is_file():
+        try:
+            readout = _load_readout(path)
+        except (OSError, ValueError, KeyError):
+            readout = None
+    if readout is None:
         oracle = truth.oracle
 
         def scalar(codes: np.ndarray) -> np.ndarray:
             return np.asarray(oracle.predict_codes(codes), np.float64).mean(axis=-1)
 
-        if len(_ORACLE_CACHE) > 8:
-            _ORACLE_CACHE.clear()
-        _ORACLE_CACHE[key] = run_plan(scalar, plan, truth)
-    return _ORACLE_CACHE[key]
+        readout = run_plan(scalar, plan, truth)
+        if path is not None:
+            with contextlib.suppress(OSError):  # a read-only cache: recompute next time
+                _save_readout(path, readout)
+    if len(_ORACLE_CACHE) > 8:
+        _ORACLE_CACHE.clear()
+    _ORACLE_CACHE[key] = readout
+    return readout
