@@ -48,6 +48,9 @@ def _root(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log what happens in detail."),
 ) -> None:
     """benchsuite: train, evaluate and rank sequence-to-signal models on a fixed protocol."""
+    from benchsuite.evaluate.motifs.tomtom import use_numba_cache
+
+    use_numba_cache()  # memelite's numba code compiled once per machine, not once per process
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(message)s",

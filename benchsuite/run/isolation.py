@@ -15,7 +15,8 @@ that cell fails with ``timed out after N s`` and the other cells go on. :class:`
 started and polled separately so that several run at once with ``--jobs N > 1``
 (:mod:`benchsuite.run.parallel`), which therefore always isolates by process. A worker computes
 with ``--threads-per-cell`` intra-op threads (also exported as ``OMP_NUM_THREADS`` /
-``MKL_NUM_THREADS`` / ``OPENBLAS_NUM_THREADS``), the same count as an in-process cell.
+``MKL_NUM_THREADS`` / ``OPENBLAS_NUM_THREADS`` / ``NUMBA_NUM_THREADS``), the same count as an
+in-process cell.
 """
 
 from __future__ import annotations
@@ -258,7 +259,12 @@ class CellProcess:
             json.dump(job, fh, indent=2)
         env = dict(os.environ)
         threads = str(ctx.options.threads_per_cell)
-        env.update(OMP_NUM_THREADS=threads, MKL_NUM_THREADS=threads, OPENBLAS_NUM_THREADS=threads)
+        env.update(
+            OMP_NUM_THREADS=threads,
+            MKL_NUM_THREADS=threads,
+            OPENBLAS_NUM_THREADS=threads,
+            NUMBA_NUM_THREADS=threads,
+        )
         env["PYTHONPATH"] = os.pathsep.join([p for p in sys.path if p] + [env.get("PYTHONPATH", "")]).rstrip(
             os.pathsep
         )
