@@ -21,7 +21,18 @@ from benchsuite import __version__
 from benchsuite.errors import BenchsuiteError
 
 #: command modules, in the order their commands appear in ``--help``
-COMMAND_MODULES = ("simulate", "data", "list", "run", "evaluate", "verify", "leaderboard", "sign", "search")
+COMMAND_MODULES = (
+    "simulate",
+    "data",
+    "list",
+    "run",
+    "evaluate",
+    "export",
+    "verify",
+    "leaderboard",
+    "sign",
+    "search",
+)
 
 app = typer.Typer(
     name="benchsuite",
