@@ -89,3 +89,21 @@ def genome(smoke):
     from benchsuite.io.fasta import open_genome
 
     return open_genome(smoke[0].genome)
+
+
+def build_small(task: TaskSpec, channels: int = 8):
+    """A module-level build function (importable, so an exported cell rebuilds it by name)."""
+    from tests.run.conftest import FakeConv
+
+    return FakeConv(task, channels=channels)
+
+
+SMALL = ModelSpec(
+    name="small-conv",
+    build=build_small,
+    tasks={"quantitative", "binary"},
+    bin_size=32,
+    defaults={"lr": 0.01, "batch_size": 32},
+    profiles={"smoke": {"channels": 6}},
+    first_layer_activation="act",
+)
