@@ -136,10 +136,14 @@ class Interpret(Family):
         timings["model"] = time.perf_counter() - t0
         out = FamilyResult()
         t0 = time.perf_counter()
-        self._saliency(ctx, out, plan, truth, cells, names)
+        first_saliency = self._saliency(ctx, out, plan, truth, cells, names)
         timings["saliency"] = time.perf_counter() - t0
         self._ism(ctx, out, plan, truth, cells, names, mine, reference, idx)
         table = _gia_scores(out, truth, plan, mine, reference, cells, idx)
+        if ctx.out_dir is not None:
+            t0 = time.perf_counter()
+            out.figures.update(_figures(ctx, plan, truth, cells, idx, mine, reference, first_saliency, table))
+            timings["figures"] = time.perf_counter() - t0
         table.update(
             n_windows=len(plan.codes),
             n_ism_windows=int(plan.ism_rows.size),
@@ -158,7 +162,8 @@ class Interpret(Family):
         truth: Truth,
         cells: list[str | None],
         names: list[str],
-    ) -> None:
+    ) -> np.ndarray | None:
+        """Score the corrected saliency; returns the first window's saliency x input ``(T, 4, L)``."""
         model = ctx.model
         if model is None or not hasattr(model, "parameters"):
             for name in (
@@ -167,7 +172,7 @@ class Interpret(Family):
                 "interpret.false_attribution",
             ):
                 out.skip(name, NOT_DIFFERENTIABLE)
-            return
+            return None
         from benchsuite.evaluate.interpret.attributions import corrected_saliency, position_magnitude
         from benchsuite.evaluate.interpret.outputs import torch_scalar
         from benchsuite.io.onehot import one_hot
@@ -183,6 +188,7 @@ class Interpret(Family):
         _put_per_sequence(out, "interpret.saliency_auroc", scores["auroc"], names, ctx.n_boot)
         _put_per_sequence(out, "interpret.saliency_aupr", scores["aupr"], names, ctx.n_boot)
         _put_per_sequence(out, "interpret.false_attribution", scores["false"], names, ctx.n_boot)
+        return np.asarray(sal[0] * x[0][None])
 
     def _ism(
         self,
@@ -311,6 +317,51 @@ def _gia_scores(
         "oracle": ref.motif_gi[:, idx[known]].tolist(),
     }
     return {"motif_gi": motif_table, "pairs": pairs_table}
+
+
+def _ism_attribution(delta: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """``(span, 4)``: minus the mean effect of the alternatives, at the observed base."""
+    out = np.zeros_like(delta)
+    value = -delta.sum(axis=-1) / 3.0
+    known = codes < 4
+    out[np.flatnonzero(known), codes[known]] = value[known]
+    return out
+
+
+def _figures(
+    ctx: Context,
+    plan: protocol.Plan,
+    truth: Truth,
+    cells: list[str | None],
+    idx: np.ndarray,
+    mine: protocol.Readout,
+    ref: protocol.Readout,
+    saliency: np.ndarray | None,
+    table: dict[str, Any],
+) -> dict[str, str]:
+    """The attribution logos of the first ISM window and the pairs' interaction curves."""
+    from benchsuite.evaluate.figures import plot_attribution_logos, plot_interaction_curves
+
+    assert ctx.out_dir is not None
+    folder = Path(ctx.out_dir) / "interpret"
+    figures = {"interpret.pairs": str(plot_interaction_curves(table["pairs"], folder / "pairs.png"))}
+    if not plan.ism_rows.size:
+        return figures
+    sites = plan.sites[0]
+    first = int(sites[0, 2])
+    t = next((t for t, c in enumerate(cells) if c and truth.activity(c)[first] > ACTIVE_MIN), 0)
+    lo, span = int(plan.ism_starts[0]), plan.ism_span
+    codes = plan.codes[0, lo : lo + span]
+    maps = [_ism_attribution(mine.ism[0, t], codes), _ism_attribution(ref.ism[0, idx[t]], codes)]
+    titles = [f"{ctx.source.name}: ISM ({cells[t]})", f"oracle: ISM ({cells[t]})"]
+    if saliency is not None:
+        maps.insert(0, saliency[t, :, lo : lo + span].T)
+        titles.insert(0, f"{ctx.source.name}: corrected saliency x input ({cells[t]})")
+    names = truth.grammar.motif_names
+    shaded = [(int(s), int(e), names[int(m)]) for s, e, m in sites if s < lo + span and e > lo]
+    path = plot_attribution_logos(maps, titles, shaded, folder / "attribution.png", start=lo)
+    figures["interpret.attribution"] = str(path)
+    return figures
 
 
 def _scalar(out: FamilyResult, name: str, values: list[float], reason: str) -> None:

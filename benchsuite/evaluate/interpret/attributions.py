@@ -36,18 +36,27 @@ def corrected_saliency(
 
     x = np.asarray(x, dtype=np.float32)
     parts = []
-    for s in range(0, x.shape[0], batch):
-        xb = torch.from_numpy(np.ascontiguousarray(x[s : s + batch])).to(device).requires_grad_(True)
-        out = scalar(xb)
-        grads = []
-        for t in range(out.shape[1]):
-            (g,) = torch.autograd.grad(out[:, t].sum(), xb, retain_graph=t + 1 < out.shape[1])
-            grads.append(g.detach())
-        g = torch.stack(grads, dim=1)  # (n, T, 4, L)
-        parts.append((g - g.mean(dim=2, keepdim=True)).float().cpu().numpy())
+    with torch.enable_grad():  # also under a caller's no_grad
+        for s in range(0, x.shape[0], batch):
+            parts.append(
+                _batch_saliency(scalar, torch.from_numpy(np.ascontiguousarray(x[s : s + batch])).to(device))
+            )
     if not parts:
         return np.zeros((0, 0, 4, x.shape[-1]), np.float32)
     return np.concatenate(parts)
+
+
+def _batch_saliency(scalar: Callable[[Any], Any], xb: Any) -> np.ndarray:
+    import torch
+
+    xb = xb.requires_grad_(True)
+    out = scalar(xb)
+    grads = []
+    for t in range(out.shape[1]):
+        (g,) = torch.autograd.grad(out[:, t].sum(), xb, retain_graph=t + 1 < out.shape[1])
+        grads.append(g.detach())
+    g = torch.stack(grads, dim=1)  # (n, T, 4, L)
+    return (g - g.mean(dim=2, keepdim=True)).float().cpu().numpy()
 
 
 def gradient_x_input(saliency: np.ndarray, x: np.ndarray) -> np.ndarray:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -128,3 +129,30 @@ def test_disabled_by_option(world: World) -> None:
         source, world.cache, world.manifest, EvalOptions(interpret=False), families=[Interpret()]
     )
     assert res.not_applicable["interpret"] == "disabled by the interpret option"
+
+
+def test_figures_are_drawn_when_an_output_folder_is_given(world: World, tmp_path: Path) -> None:
+    model = _random_model(1)
+    source = PredictorSource(TorchPredictor(model, _Task(), name="random"), 2)
+    res = run_families(
+        source, world.cache, world.manifest, OPTIONS, model=model, out_dir=tmp_path, families=[Interpret()]
+    )
+    assert res.figures == {
+        "interpret.pairs": str(tmp_path / "interpret" / "pairs.png"),
+        "interpret.attribution": str(tmp_path / "interpret" / "attribution.png"),
+    }
+    for path in res.figures.values():
+        assert Path(path).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_attribution_logos_shade_only_the_sites_in_view(tmp_path: Path) -> None:
+    from benchsuite.evaluate.figures import plot_attribution_logos
+
+    values = np.zeros((10, 4))
+    values[np.arange(10), np.arange(10) % 4] = np.linspace(-1, 1, 10)
+    path = plot_attribution_logos(
+        [values], ["m"], [(0, 3, "gone"), (25, 28, "in")], tmp_path / "a.png", start=20
+    )
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with pytest.raises(ValueError, match="1 maps but 2 titles"):
+        plot_attribution_logos([values], ["a", "b"], [], tmp_path / "b.png")
