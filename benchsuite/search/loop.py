@@ -18,6 +18,7 @@ into the architect), the rest are trained.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -99,26 +100,42 @@ def _check_options(options: SearchOptions) -> None:
 
 
 def _shard(options: SearchOptions) -> tuple[int, int, str]:
+    """``(K, N, file tag)`` of ``--shard K/N`` (``(1, 1, "")`` unsharded)."""
     if not options.shard:
         return 1, 1, ""
-    from benchsuite.run.matrix import parse_shard
-
-    k, n = parse_shard(options.shard)
+    match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", options.shard)
+    if not match:
+        raise ConfigError(
+            f"cannot parse shard {options.shard!r}",
+            source="--shard",
+            hint="use K/N with 1 <= K <= N, e.g. --shard 2/8",
+        )
+    k, n = int(match.group(1)), int(match.group(2))
+    if n < 1 or not 1 <= k <= n:
+        raise ConfigError(
+            f"shard {k}/{n} is out of range", source="--shard", hint="use K/N with 1 <= K <= N (K is 1-based)"
+        )
     return k, n, f"-{k}-of-{n}"
 
 
 def _bundle(options: SearchOptions, console: Console) -> Path:
-    from benchsuite.run.bundle import resolve_bundle
-    from benchsuite.run.runner import RunOptions
+    """``--bundle``, or the profile's simulated bundle in ``<out>/bundles/`` (made once)."""
+    from benchsuite.data.manifest import load_manifest
 
-    run_options = RunOptions(
-        profile=options.profile,
-        bundle=options.bundle,
-        out=Path(options.out),
-        seed=options.seed,
-        progress=options.progress,
+    if options.bundle is not None:
+        return Path(options.bundle)
+    target = Path(options.out) / "bundles" / f"{options.profile}-seed{options.seed}"
+    if (target / "manifest.yaml").is_file():
+        sim = load_manifest(target).simulator or {}
+        if str(sim.get("profile")) == options.profile and sim.get("seed") == options.seed:
+            return target
+    from benchsuite.simulate.bundle import simulate_bundle
+
+    console.print(
+        f"simulating the [bold]{options.profile}[/] bundle (seed {options.seed}) into {escape(str(target))}",
+        highlight=False,
     )
-    return resolve_bundle(run_options, console)
+    return Path(simulate_bundle(options.profile, target, options.seed, force=True, progress=options.progress))
 
 
 def _config(options: SearchOptions, space: SearchSpace, fingerprint: str) -> dict[str, Any]:

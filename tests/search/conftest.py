@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from benchsuite.data.cache import DatasetCache
 from benchsuite.search.candidate import CandidateResult
 from benchsuite.search.document import ArchitectureDocument
-from benchsuite.search.loop import SearchOptions
+from benchsuite.search.loop import SearchOptions, run_search
 from benchsuite.search.space import SearchSpace
 
 #: a small space (3 layers, 8 channels), the smoke profile's
@@ -71,3 +72,28 @@ class StubEvaluator:
             raise KeyboardInterrupt("killed")
         self.calls.append(document.name)
         return CandidateResult(toy_score(document.architecture.operations), 1.0, 2, 0.0)
+
+
+@pytest.fixture(scope="session")
+def real_search(search_bundle, search_cache, tmp_path_factory):
+    """A real 2-candidate x 2-step random search (the suite's training), recording every split it maps."""
+    from benchsuite.search.guard import NoTestCache
+
+    opened: list[tuple[str, str]] = []
+
+    def spy(original):
+        def split(self, kind, split):
+            opened.append((kind, split))  # recorded before the guard can refuse it
+            return original(self, kind, split)
+
+        return split
+
+    out = tmp_path_factory.mktemp("real-search")
+    mp = pytest.MonkeyPatch()
+    mp.setattr(DatasetCache, "split", spy(DatasetCache.split))
+    mp.setattr(NoTestCache, "split", spy(NoTestCache.split))
+    try:
+        result = run_search(options(search_bundle, search_cache, out, candidates=2, steps=2))
+    finally:
+        mp.undo()
+    return out, result, opened

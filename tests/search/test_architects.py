@@ -21,7 +21,9 @@ def _valid(choices):
 def test_random_proposals_depend_only_on_seed_and_index():
     a, b = RandomArchitect(SPACE, 1), RandomArchitect(SPACE, 1)
     assert [a.propose(i) for i in range(5)] == [b.propose(i) for i in reversed(range(5))][::-1]
-    assert RandomArchitect(SPACE, 2).propose(0) != a.propose(0) or RandomArchitect(SPACE, 2).propose(1) != a.propose(1)
+    assert RandomArchitect(SPACE, 2).propose(0) != a.propose(0) or RandomArchitect(SPACE, 2).propose(
+        1
+    ) != a.propose(1)
     _valid(a.propose(3))
 
 

@@ -51,7 +51,10 @@ def test_the_name_depends_on_the_architecture_not_on_the_search():
     other = ArchitectureDocument(**{**_doc().__dict__, "search": {"architect": "random"}})
     assert other.name == _doc().name
     changed = ArchitectureDocument(
-        **{**_doc().__dict__, "architecture": Architecture(7, ("conv7", "maxpool", "dconv7"), ((), (0,), (0, 1)))}
+        **{
+            **_doc().__dict__,
+            "architecture": Architecture(7, ("conv7", "maxpool", "dconv7"), ((), (0,), (0, 1))),
+        }
     )
     assert changed.name != _doc().name
 

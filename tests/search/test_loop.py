@@ -7,33 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from benchsuite.data.cache import DatasetCache
 from benchsuite.errors import ConfigError
 from benchsuite.search.document import read_document
 from benchsuite.search.journal import read_journal
 from benchsuite.search.loop import BEST_NAME, run_search
 
 from .conftest import StubEvaluator, options, toy_score
-
-
-@pytest.fixture(scope="module")
-def real_search(search_bundle, search_cache, tmp_path_factory):
-    """A real 2-candidate x 2-step random search (the suite's training), recording every split it maps."""
-    opened: list[tuple[str, str]] = []
-    original = DatasetCache.split
-
-    def spy(self, kind, split):
-        opened.append((kind, split))
-        return original(self, kind, split)
-
-    out = tmp_path_factory.mktemp("real-search")
-    mp = pytest.MonkeyPatch()
-    mp.setattr(DatasetCache, "split", spy)
-    try:
-        result = run_search(options(search_bundle, search_cache, out, candidates=2, steps=2))
-    finally:
-        mp.undo()
-    return out, result, opened
 
 
 def test_real_search_writes_a_valid_document(real_search):
@@ -62,7 +41,9 @@ def test_real_search_never_opens_the_test_split(real_search):
     assert [s for s in opened if s[1] == "test"] == []
 
 
-def test_killed_tpe_search_resumes_without_repeating_finished_candidates(search_bundle, search_cache, tmp_path):
+def test_killed_tpe_search_resumes_without_repeating_finished_candidates(
+    search_bundle, search_cache, tmp_path
+):
     optuna = pytest.importorskip("optuna")
     opts = options(search_bundle, search_cache, tmp_path, architect="tpe", candidates=6)
     first = StubEvaluator(kill_at=2)
@@ -87,14 +68,18 @@ def test_killed_random_search_resumes_with_the_same_candidates(search_bundle, se
     whole = StubEvaluator()
     run_search(options(search_bundle, search_cache, tmp_path / "whole"), evaluator=whole)
     with pytest.raises(KeyboardInterrupt):
-        run_search(options(search_bundle, search_cache, tmp_path / "killed"), evaluator=StubEvaluator(kill_at=1))
+        run_search(
+            options(search_bundle, search_cache, tmp_path / "killed"), evaluator=StubEvaluator(kill_at=1)
+        )
     rest = StubEvaluator()
     run_search(options(search_bundle, search_cache, tmp_path / "killed"), evaluator=rest)
     assert rest.calls == whole.calls[1:]
 
 
 def test_best_document_is_the_highest_validation_score(search_bundle, search_cache, tmp_path):
-    result = run_search(options(search_bundle, search_cache, tmp_path, candidates=6), evaluator=StubEvaluator())
+    result = run_search(
+        options(search_bundle, search_cache, tmp_path, candidates=6), evaluator=StubEvaluator()
+    )
     scores = [e["score"] for e in result.trials]
     assert result.document is not None
     assert result.document.search["score"] == max(scores)
@@ -104,7 +89,9 @@ def test_best_document_is_the_highest_validation_score(search_bundle, search_cac
 def test_shards_split_the_candidates_and_share_the_best(search_bundle, search_cache, tmp_path):
     one, two = StubEvaluator(), StubEvaluator()
     run_search(options(search_bundle, search_cache, tmp_path, candidates=5, shard="1/2"), evaluator=one)
-    result = run_search(options(search_bundle, search_cache, tmp_path, candidates=5, shard="2/2"), evaluator=two)
+    result = run_search(
+        options(search_bundle, search_cache, tmp_path, candidates=5, shard="2/2"), evaluator=two
+    )
     assert [e["index"] for e in read_journal(tmp_path / "trials-1-of-2.jsonl")] == [0, 2, 4]
     assert [e["index"] for e in read_journal(tmp_path / "trials-2-of-2.jsonl")] == [1, 3]
     assert [e["index"] for e in result.trials] == [0, 1, 2, 3, 4]
@@ -116,7 +103,9 @@ def test_shards_split_the_candidates_and_share_the_best(search_bundle, search_ca
 def test_a_folder_of_another_search_is_refused(search_bundle, search_cache, tmp_path):
     run_search(options(search_bundle, search_cache, tmp_path, candidates=1), evaluator=StubEvaluator())
     with pytest.raises(ConfigError, match=r"holds a different search \(differs in: seed\)") as info:
-        run_search(options(search_bundle, search_cache, tmp_path, candidates=1, seed=1), evaluator=StubEvaluator())
+        run_search(
+            options(search_bundle, search_cache, tmp_path, candidates=1, seed=1), evaluator=StubEvaluator()
+        )
     assert info.value.source == str(tmp_path / "search.json")
     assert json.loads((tmp_path / "search.json").read_text())["seed"] == 0
 
@@ -132,7 +121,9 @@ def test_bad_options_are_refused(search_bundle, search_cache, tmp_path):
     with pytest.raises(ConfigError, match="--steps must be >= 1, got 0"):
         run_search(options(search_bundle, search_cache, tmp_path, steps=0), evaluator=StubEvaluator())
     with pytest.raises(ConfigError, match="unknown task 'regression'"):
-        run_search(options(search_bundle, search_cache, tmp_path, task="regression"), evaluator=StubEvaluator())
+        run_search(
+            options(search_bundle, search_cache, tmp_path, task="regression"), evaluator=StubEvaluator()
+        )
 
 
 def test_failed_candidate_is_journaled_without_score(search_bundle, search_cache, tmp_path):
