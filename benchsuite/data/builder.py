@@ -220,7 +220,8 @@ class ChunkBuilder:
         np.cumsum(seq == 4, out=cum_n[1:])
         cum_nan = np.zeros(seq.size + 1, dtype=np.int32)
         np.cumsum(missing, out=cum_nan[1:])
-        return _Block(r0, seq, cov, rep2, cum_n, cum_nan, cov.max(axis=0))
+        peak = cov.max(axis=0) if cov.shape[0] else np.zeros(seq.size, dtype=np.float32)
+        return _Block(r0, seq, cov, rep2, cum_n, cum_nan, peak)
 
     def _read_tracks(self, tracks: list[Any], names: list[str], r0: int, r1: int) -> np.ndarray:
         """(T, r1 - r0) coverage of one replicate, checked: finite and >= 0 (or clipped), NaN missing."""
@@ -322,7 +323,7 @@ class ChunkBuilder:
             labels = peak_labels(ctx.peaks, starts, width, self.geometry.input_length)
         coords = np.stack([np.full(starts.size, self.chrom_index[ctx.name], dtype=np.int64), starts], axis=1)
         # copy and write the windows a few MiB at a time (the block itself is the only large array)
-        per_window = width * block.cov.shape[0] * 4 * (2 if ws.writer.rep2 else 1)
+        per_window = width * max(1, block.cov.shape[0]) * 4 * (2 if ws.writer.rep2 else 1)
         step = max(1, _WRITE_BYTES // per_window)
         rep2 = block.rep2 if ws.writer.rep2 else None
         assert rep2 is not None or not ws.writer.rep2  # test blocks read replicate 2 when it exists
@@ -347,7 +348,9 @@ class ChunkBuilder:
         """Emit the windows of every kind starting in the block's [b0, b1) (``bounds``: b0, b1, size)."""
         g = self.geometry
         b0, b1, size = bounds
-        self._emit(self.sets["quantitative", split], ctx, block, grid_starts(b0, b1, g.chunk_length, size))
+        quantitative = self.sets.get(("quantitative", split))
+        if quantitative is not None:  # not built for a bundle of peak files only
+            self._emit(quantitative, ctx, block, grid_starts(b0, b1, g.chunk_length, size))
         if split == "test":
             self._emit(self.sets["wholechrom", "test"], ctx, block, grid_starts(b0, b1, g.input_length, size))
         binary_starts, negatives = binary

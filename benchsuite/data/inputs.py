@@ -147,6 +147,11 @@ def _read_peaks(
     manifest: Manifest, used: dict[str, int], inputs: BuildInputs, genome_sizes: dict[str, int]
 ) -> None:
     """Read the label targets' peaks into ``inputs`` (or record why there is no binary dataset)."""
+    if not manifest.coverage_targets:
+        inputs.unavailable["quantitative"] = (
+            f"no target has a coverage track in {manifest.path} (a bundle of peak files only: "
+            "the quantitative task needs `track:`)"
+        )
     if not manifest.label_targets:
         inputs.unavailable["binary"] = (
             f"no target has a peaks file in {manifest.path} (binary labels need `peaks:`)"

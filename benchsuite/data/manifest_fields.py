@@ -198,15 +198,6 @@ def parse_targets(check: Checker, value: Any) -> tuple[TargetSpec, ...]:
                 clip_negative=check.boolean(item.get("clip_negative", False), f"{where}.clip_negative"),
             )
         )
-    if not any(t.track is not None for t in targets):
-        raise check.fail(
-            "targets",
-            "no target has a coverage track",
-            hint="at least one target needs `track:` (the quantitative task and whole-chromosome "
-            "metrics need coverage); label-only targets complement coverage targets. For peaks "
-            "without any coverage, benchmark the peak sequences as a sequence set (`kind: "
-            "sequences`, see docs/real-data.md)",
-        )
     return tuple(targets)
 
 
@@ -382,6 +373,14 @@ def parse_binary_negatives(
             "binary_negatives",
             "no target has a peaks file, so there is no binary dataset to add negatives to",
             hint="add `peaks:` to a target or remove binary_negatives",
+        )
+    no_coverage = not any(t.track is not None for t in targets)
+    if negatives is not None and negatives.source == "coverage-threshold" and no_coverage:
+        raise check.fail(
+            "binary_negatives.source",
+            "source 'coverage-threshold' needs coverage, but no target has a `track:`",
+            hint="use `binary_negatives: {source: genome}` (peak-free chunks of the whole "
+            "genome) for a bundle of peak files only",
         )
     return negatives
 

@@ -94,7 +94,7 @@ def check_selection(
     the message name chromosomes too short for one chunk.
     """
     where = _SplitContext(split_chroms or {}, chrom_sizes or {}, chunk_length)
-    for split in SPLITS:
+    for split in SPLITS if "quantitative" in kinds else ():
         info = kinds["quantitative"][split]
         if info["n"] == 0:
             raise empty_selection_error(manifest, split, info, threshold, where)

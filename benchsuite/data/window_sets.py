@@ -91,16 +91,23 @@ def window_sets(
         dtype = "float32" if test else "float16"
         has_rep2 = test and with_rep2
         q_labels = test and has_peaks
-        sets["quantitative", split] = WindowSet(
-            "quantitative",
-            split,
-            chunk,
-            SplitWriter(
-                out / "quantitative" / split, t, chunk, dtype, rep2=has_rep2, labels=q_labels, num_labels=k
-            ),
-            threshold=geometry.coverage_threshold,
-            labels=q_labels,
-        )
+        if t > 0:  # a bundle of peak files only (no coverage) has no coverage-threshold sets
+            sets["quantitative", split] = WindowSet(
+                "quantitative",
+                split,
+                chunk,
+                SplitWriter(
+                    out / "quantitative" / split,
+                    t,
+                    chunk,
+                    dtype,
+                    rep2=has_rep2,
+                    labels=q_labels,
+                    num_labels=k,
+                ),
+                threshold=geometry.coverage_threshold,
+                labels=q_labels,
+            )
         if has_peaks:
             sets["binary", split] = WindowSet(
                 "binary",

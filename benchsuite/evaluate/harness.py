@@ -156,6 +156,8 @@ def run_families(
     }
     if is_sequence_set(cache):  # genome bundles' records carry no such key (unchanged)
         result.tables["evaluation"]["bundle_kind"] = "sequences"
+    elif not align.coverage_targets:  # a genome with peak files only: no coverage at all
+        result.tables["evaluation"]["bundle_kind"] = "peaks"
     families = list(families if families is not None else default_families())
     block_bp = _block_bp(cache, options)
     if options.bootstrap:

@@ -377,10 +377,11 @@ def _build_board(
 
 
 def _ranking_metric(items: list[SourcedRecord]) -> str:
-    """SORT_METRIC, or the sequence-set ranking metric when the records come from a sequence set
-    (``tables.evaluation.bundle_kind``): there no whole-chromosome metric exists."""
+    """SORT_METRIC, or the sequence-set ranking metric when every record comes from a sequence set
+    or a bundle of peak files only (``tables.evaluation.bundle_kind`` ``sequences`` / ``peaks``):
+    there no whole-chromosome metric exists."""
     kinds = {((it.record.get("tables") or {}).get("evaluation") or {}).get("bundle_kind") for it in items}
-    return SEQUENCE_SET_RANKING_METRIC if kinds == {"sequences"} else SORT_METRIC
+    return SEQUENCE_SET_RANKING_METRIC if kinds and kinds <= {"sequences", "peaks"} else SORT_METRIC
 
 
 def _slugify(name: str) -> str:

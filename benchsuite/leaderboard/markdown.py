@@ -33,8 +33,8 @@ def board_legend(board: Board) -> list[str]:
         f"the common bin ({common}; paper Fig. 2c), comparable across output resolutions. "
         if board.ranking_metric == SORT_METRIC
         else f"Ranked by {board.ranking_metric}: a sequence-set dataset (labelled sequences without "
-        "genome coordinates) has no whole-chromosome metric, so rows are ranked by the AUROC of its "
-        "labelled classes. "
+        "genome coordinates) or a bundle of peak files without coverage has no whole-chromosome "
+        "metric, so rows are ranked by the AUROC of its labelled classes. "
     )
     return [
         ranked

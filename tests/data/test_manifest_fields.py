@@ -106,8 +106,12 @@ def test_bad_split_table_value(tiny_bundle: TinyBundle) -> None:
     [
         (lambda d: d["targets"][0].pop("track") and d["targets"][0].pop("peaks"), ["targets[0].track"]),
         (
-            lambda d: [t.pop("track") for t in d["targets"]] and [t.pop("replicate2") for t in d["targets"]],
-            ["'targets'", "no target has a coverage track"],
+            lambda d: (
+                [t.pop("track") for t in d["targets"]]
+                and [t.pop("replicate2") for t in d["targets"]]
+                and d.update(binary_negatives=True)
+            ),
+            ["binary_negatives.source", "needs coverage", "no target has a `track:`"],
         ),
         (lambda d: d.update(motif_exclude=3), ["motif_exclude", "list"]),
         (lambda d: d.update(motif_exclude=["MA0001.1", ""]), ["motif_exclude[1]"]),

@@ -35,3 +35,16 @@ def test_genome_board_keeps_the_whole_chromosome_ranking(tmp_path):
     assert [r.model for r in board.rows] == ["b", "a"]
     record = json.loads((tmp_path / "a" / "record.json").read_text())
     assert "bundle_kind" not in record["tables"]["evaluation"]
+
+
+def test_peak_files_only_board_is_ranked_by_auroc(tmp_path):
+    """A genome bundle of peak files without coverage (bundle_kind "peaks") has no whole-chromosome
+    metric either."""
+    for model, auroc in (("low", 0.55), ("high", 0.8)):
+        record = make_record(model, "binary", means={"peak.auroc": auroc, "peak.aupr": auroc - 0.1})
+        record["tables"]["evaluation"]["bundle_kind"] = "peaks"
+        write(tmp_path / model, reseal(record))
+    (board,) = build_boards(gather_records(records=[tmp_path]).records)
+    assert board.ranking_metric == "peak.auroc"
+    assert [(r.rank, r.model) for r in board.rows] == [(1, "high"), (2, "low")]
+    assert "or a bundle of peak files without coverage" in board_legend(board)[0]

@@ -7,7 +7,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from benchsuite.errors import ConfigError, ManifestError
+from benchsuite.data.manifest import load_manifest
+from benchsuite.errors import ConfigError
 from benchsuite.run.matrix import (
     Cell,
     applicable_cells,
@@ -174,13 +175,31 @@ def test_run_on_a_quantitative_only_bundle_skips_binary_cells(tmp_path, registry
     assert record["tables"]["robustness"]["chunks"].startswith("coverage-threshold (coverage > 2")
 
 
-def test_run_on_a_bundle_without_any_track_is_one_manifest_error(tmp_path, registry):
-    """Every target label-only: refused before anything runs, naming the field and the fix."""
+def test_run_on_a_bundle_of_peak_files_only_trains_binary_cells(tmp_path, registry):
+    """Every target label-only (genome + peaks, no track): the binary cell trains and is scored
+    by the families that need no coverage; the quantitative cell is not applicable (exit 0)."""
+    from benchsuite.evaluate.families.base import COVERAGE_FAMILIES, NO_COVERAGE_REASON
+    from benchsuite.leaderboard.board import build_boards
+    from benchsuite.leaderboard.gather import gather_records
+
     bundle = make_tiny_bundle(tmp_path / "bundle")
     _drop(bundle, "track")
+    manifest = load_manifest(bundle.root)
+    assert manifest.coverage_targets == () and len(manifest.label_targets) == 2
     options = run_options(bundle.root, tmp_path / "runs", tmp_path / "cache", models=("fake-conv",))
-    with pytest.raises(ManifestError) as info:
-        run_and_print(options, registry)
-    assert "field 'targets': no target has a coverage track" in str(info.value)
-    assert "at least one target needs `track:`" in (info.value.hint or "")
-    assert "as a sequence set (`kind: sequences`" in (info.value.hint or "")
+    summary, text = run_and_print(options, registry)
+    outcomes = by_cell(summary)
+    assert summary.exit_code == 0, text
+    assert outcomes["fake-conv", "quantitative"].status == "not-applicable"
+    assert "has no coverage tracks (every target is label-only" in outcomes["fake-conv", "quantitative"].error
+    binary = outcomes["fake-conv", "binary"]
+    assert binary.status == "trained"
+    record = json.loads(binary.record.read_text())
+    assert record["tables"]["evaluation"]["bundle_kind"] == "peaks"
+    assert set(record["metrics"]) >= {"peak.auroc", "peak.aupr", "peak_genome.auroc"}
+    assert not [m for m in record["metrics"] if m.split(".")[0] in COVERAGE_FAMILIES + ("wholechrom_common",)]
+    for family in (*COVERAGE_FAMILIES, "wholechrom_common"):
+        assert record["not_applicable"][family] == NO_COVERAGE_REASON
+    assert record["not_applicable"]["peak.pearson"] == NO_COVERAGE_REASON
+    (board,) = build_boards(gather_records(records=[binary.record.parent]).records)
+    assert board.ranking_metric == "peak.auroc"  # no whole-chromosome metric to rank by

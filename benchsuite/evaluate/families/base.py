@@ -34,6 +34,8 @@ from benchsuite.evaluate.stats.bootstrap import block_ids
 from benchsuite.evaluate.types import CacheLike, ManifestLike
 
 __all__ = [
+    "COVERAGE_FAMILIES",
+    "NO_COVERAGE_REASON",
     "SEQUENCE_SET_REASONS",
     "Batch",
     "Context",
@@ -52,6 +54,14 @@ SEQUENCE_SET_REASONS: dict[str, str] = {
     "perseq": "sequence-set bundle: one value per sequence, so within-sequence Pearson is undefined",
     "robustness": "sequence-set bundle: no genome context to shift the sequences' windows into",
 }
+
+
+#: families that correlate predictions with coverage, so they do not apply to a bundle of peak
+#: files only (genome + ``peaks:``, no ``track:``)
+COVERAGE_FAMILIES: tuple[str, ...] = ("wholechrom", "thresholded", "perseq", "robustness")
+
+#: why a coverage family does not apply to a bundle without any coverage track
+NO_COVERAGE_REASON = "the bundle has no coverage track (peak files only): no coverage to score against"
 
 
 def is_sequence_set(cache: Any) -> bool:
@@ -167,6 +177,8 @@ class _Declared:
             raise NotApplicable(self.role_reason or f"{ctx.source.name} is not scored by {self.key}")
         if self.key in SEQUENCE_SET_REASONS and is_sequence_set(ctx.cache):
             raise NotApplicable(SEQUENCE_SET_REASONS[self.key])
+        if self.key in COVERAGE_FAMILIES and not ctx.align.coverage_targets:
+            raise NotApplicable(NO_COVERAGE_REASON)
 
 
 class Family(_Declared):

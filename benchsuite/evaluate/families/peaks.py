@@ -19,7 +19,14 @@ from typing import Any
 import numpy as np
 
 from benchsuite.evaluate.conversion import sequence_scores
-from benchsuite.evaluate.families.base import Batch, Context, StreamingFamily, binary_reason, is_sequence_set
+from benchsuite.evaluate.families.base import (
+    NO_COVERAGE_REASON,
+    Batch,
+    Context,
+    StreamingFamily,
+    binary_reason,
+    is_sequence_set,
+)
 from benchsuite.evaluate.result import FamilyResult, NotApplicable
 from benchsuite.evaluate.stats import (
     aupr_per_target,
@@ -117,7 +124,10 @@ class Peaks(StreamingFamily):
             out.put("peak.pearson", self.across.total(len(names)).pearson(), names)
         else:
             out.skip(
-                "peak.pearson", "sequence-set bundle without `values:`: no quantitative value to correlate"
+                "peak.pearson",
+                "sequence-set bundle without `values:`: no quantitative value to correlate"
+                if self.sequence_set
+                else NO_COVERAGE_REASON,
             )
         if ctx.binary:
             out.skip("peak.pearson_perseq", binary_reason())
