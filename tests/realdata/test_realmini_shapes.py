@@ -1,4 +1,5 @@
-"""realmini in other shapes: quantitative-only (no peaks), split by regions, a fold file.
+"""realmini in other shapes: quantitative-only (no peaks), peak files only (no tracks), split by
+regions, a fold file.
 
 Each test writes a manifest next to a temporary copy of ``examples/realmini/manifest.yaml``
 (same real files through ``${BENCHSUITE_REAL_DATA}``) and prepares or runs it.
@@ -49,6 +50,28 @@ def test_quantitative_only_realmini_skips_binary_cells(real_data_env, realdata_c
     assert process.returncode == 0, text[-3000:]
     assert "not applicable basset/binary: bundle 'realmini-quantitative' has no peak files" in text
     assert "num_targets" not in text and "Traceback" not in text
+
+
+def test_peak_files_only_realmini_trains_binary_cells(real_data_env, realdata_cache_dir, tmp_path) -> None:
+    """The ATAC peaks alone (no coverage track): the binary cell trains on peak-centred chunks and
+    genome negatives, the quantitative cell is not applicable, coverage families are NA."""
+    data = _realmini()
+    data["targets"] = [t for t in data["targets"] if "track" not in t]
+    data["binary_negatives"] = {"source": "genome", "fraction": 0.25}
+    data["name"] = "realmini-peaks"
+    bundle = _write(tmp_path / "bundle", data)
+    env = cli_env(real_data_env, realdata_cache_dir)
+    args = ["run", "--bundle", str(bundle), "--model", "cnn-baseline", "--profile", "smoke", "--no-ceilings"]
+    process = run_cli([*args, "--out", str(tmp_path / "runs"), "--wandb", "disabled"], env)
+    text = process.stdout + process.stderr
+    assert process.returncode == 0, text[-3000:]
+    assert "not applicable cnn-baseline/quantitative: bundle 'realmini-peaks' has no coverage tracks" in text
+    (record_path,) = (tmp_path / "runs").glob("*/cnn-baseline/binary/seed0/record.json")
+    record = json.loads(record_path.read_text())
+    assert record["tables"]["evaluation"]["bundle_kind"] == "peaks"
+    assert record["metrics"]["peak.auroc"]["per_target"]["ENCSR356KRQ"] is not None
+    assert record["not_applicable"]["wholechrom"].startswith("the bundle has no coverage track")
+    assert "Traceback" not in text
 
 
 def test_region_split_matches_the_contig_split(real_data_env, realdata_cache_dir, tmp_path) -> None:
