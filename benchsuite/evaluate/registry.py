@@ -276,8 +276,7 @@ METRICS: tuple[MetricSpec, ...] = (
     MetricSpec(
         "interpret.saliency_aupr",
         "interpret",
-        "Average precision of the same positions and scores as interpret.saliency_auroc, mean over "
-        "windows.",
+        "Average precision of the same positions and scores as interpret.saliency_auroc, mean over windows.",
         "AUPR",
         "base",
     ),
@@ -354,6 +353,24 @@ METRICS: tuple[MetricSpec, ...] = (
         "preferences and targets where they are active.",
         "Spearman rho",
         "one value per sequence",
+    ),
+    MetricSpec(
+        "interpret.seqlet_match_rate",
+        "interpret",
+        "Fraction of the target's 20 top attribution seqlets (15-bp windows of largest summed "
+        "|corrected saliency x input|) whose best Tomtom match in the bundle's motif database "
+        "has q < 0.05 and is not a decoy (torch models, any bundle with a motif database).",
+        "fraction of seqlets",
+        "base",
+    ),
+    MetricSpec(
+        "interpret.seqlet_recovery",
+        "interpret",
+        "Fraction of the planted motifs that are the best match (Tomtom q < 0.05) of at least "
+        "one top attribution seqlet of any target (simulated bundles).",
+        "fraction of motifs",
+        "base",
+        board=True,
     ),
 )
 

@@ -28,6 +28,8 @@ import numpy as np
 from benchsuite.errors import DatasetError
 from benchsuite.evaluate.families.base import Context, Family
 from benchsuite.evaluate.interpret import protocol
+from benchsuite.evaluate.interpret.attributions import corrected_saliency, position_magnitude
+from benchsuite.evaluate.interpret.figures import draw_figures
 from benchsuite.evaluate.interpret.scores import (
     auroc,
     average_precision,
@@ -37,6 +39,7 @@ from benchsuite.evaluate.interpret.scores import (
     spearman,
 )
 from benchsuite.evaluate.interpret.truth import ACTIVE_MIN, Truth, load_truth, site_masks
+from benchsuite.evaluate.registry import family_metrics
 from benchsuite.evaluate.result import FamilyResult, NotApplicable
 from benchsuite.evaluate.sources import get_test_split
 from benchsuite.evaluate.stats.bootstrap import bootstrap_weights
@@ -47,6 +50,10 @@ NO_TRUTH = (
     "no truth.json: attributions and GIA are scored against a simulated bundle's planted grammar "
     "(real data and sequence sets have none)"
 )
+TRUTH_METRICS = tuple(
+    m.name for m in family_metrics("interpret") if not m.name.startswith("interpret.seqlet")
+)
+SEQLET_METRICS = ("interpret.seqlet_match_rate", "interpret.seqlet_recovery")
 NOT_DIFFERENTIABLE = "no torch model: saliency needs gradients (the oracle's ceiling is interpret.ism_auroc)"
 
 
@@ -109,12 +116,30 @@ class Interpret(Family):
         super().check(ctx)
         if not ctx.options.interpret:
             raise NotApplicable("disabled by the interpret option")
-        if getattr(ctx.manifest, "truth", None) is None:
-            raise NotApplicable(NO_TRUTH)
         if not ctx.source.can_predict_codes:
             raise NotApplicable(f"{ctx.source.name} cannot predict mutated sequences")
+        no_seqlets = _seqlets_reason(ctx)
+        if getattr(ctx.manifest, "truth", None) is None and no_seqlets:
+            raise NotApplicable(f"{NO_TRUTH}; attribution seqlets: {no_seqlets}")
 
     def run(self, ctx: Context) -> FamilyResult:
+        out = FamilyResult()
+        gradients = None
+        if getattr(ctx.manifest, "truth", None) is not None:
+            gradients = self._with_truth(ctx, out)
+        else:
+            for name in TRUTH_METRICS:
+                out.skip(name, NO_TRUTH)
+        no_seqlets = _seqlets_reason(ctx)
+        if no_seqlets:
+            for name in SEQLET_METRICS:
+                out.skip(name, no_seqlets)
+        else:
+            _seqlets(ctx, out, gradients)
+        return out
+
+    def _with_truth(self, ctx: Context, out: FamilyResult) -> tuple[np.ndarray, np.ndarray] | None:
+        """The truth-based scores; returns the saliency magnitude ``(N, T, L)`` and codes."""
         truth = _truth(ctx)
         try:
             split = get_test_split(ctx.cache, "quantitative")
@@ -134,15 +159,17 @@ class Interpret(Family):
         t0 = time.perf_counter()
         mine = _model_readout(ctx, plan, truth, reference, idx)
         timings["model"] = time.perf_counter() - t0
-        out = FamilyResult()
         t0 = time.perf_counter()
-        first_saliency = self._saliency(ctx, out, plan, truth, cells, names)
+        gradients = self._saliency(ctx, out, plan, truth, cells, names)
         timings["saliency"] = time.perf_counter() - t0
+        first_saliency = None if gradients is None else gradients[0][0] * gradients[1][0][None]
         self._ism(ctx, out, plan, truth, cells, names, mine, reference, idx)
         table = _gia_scores(out, truth, plan, mine, reference, cells, idx)
         if ctx.out_dir is not None:
             t0 = time.perf_counter()
-            out.figures.update(_figures(ctx, plan, truth, cells, idx, mine, reference, first_saliency, table))
+            out.figures.update(
+                draw_figures(ctx, plan, truth, cells, idx, mine, reference, first_saliency, table)
+            )
             timings["figures"] = time.perf_counter() - t0
         table.update(
             n_windows=len(plan.codes),
@@ -152,7 +179,9 @@ class Interpret(Family):
             seconds={k: round(v, 3) for k, v in timings.items()},
         )
         out.tables["interpret"] = table
-        return out
+        if gradients is None:
+            return None
+        return position_magnitude(*gradients), plan.codes
 
     def _saliency(
         self,
@@ -162,8 +191,8 @@ class Interpret(Family):
         truth: Truth,
         cells: list[str | None],
         names: list[str],
-    ) -> np.ndarray | None:
-        """Score the corrected saliency; returns the first window's saliency x input ``(T, 4, L)``."""
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """Score the corrected saliency; returns it ``(N, T, 4, L)`` with the one-hot windows."""
         model = ctx.model
         if model is None or not hasattr(model, "parameters"):
             for name in (
@@ -173,22 +202,12 @@ class Interpret(Family):
             ):
                 out.skip(name, NOT_DIFFERENTIABLE)
             return None
-        from benchsuite.evaluate.interpret.attributions import corrected_saliency, position_magnitude
-        from benchsuite.evaluate.interpret.outputs import torch_scalar
-        from benchsuite.io.onehot import one_hot
-
-        x = one_hot(plan.codes)
-        device = (
-            str(next(iter(model.parameters())).device) if any(True for _ in model.parameters()) else "cpu"
-        )
-        sal = corrected_saliency(
-            torch_scalar(model, ctx.source.kind), x, batch=ctx.options.batch_size, device=device
-        )
+        sal, x = _gradients(ctx, plan.codes)
         scores = per_sequence_scores(position_magnitude(sal, x), truth, plan, cells)
         _put_per_sequence(out, "interpret.saliency_auroc", scores["auroc"], names, ctx.n_boot)
         _put_per_sequence(out, "interpret.saliency_aupr", scores["aupr"], names, ctx.n_boot)
         _put_per_sequence(out, "interpret.false_attribution", scores["false"], names, ctx.n_boot)
-        return np.asarray(sal[0] * x[0][None])
+        return sal, x
 
     def _ism(
         self,
@@ -216,6 +235,80 @@ class Interpret(Family):
                 if cell is not None:
                     pearson[i, t] = map_pearson(mine.ism[i, t], reference.ism[i, idx[t]])
         _put_per_sequence(out, "interpret.ism_pearson", pearson, names, ctx.n_boot)
+
+
+def _gradients(ctx: Context, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Corrected saliency ``(N, T, 4, L)`` of the model for ``codes`` and their one-hot."""
+    from benchsuite.evaluate.interpret.outputs import torch_scalar
+    from benchsuite.io.onehot import one_hot
+
+    model = ctx.model
+    x = one_hot(np.ascontiguousarray(codes, dtype=np.uint8))
+    params = list(model.parameters())
+    device = str(params[0].device) if params else "cpu"
+    scalar = torch_scalar(model, ctx.source.kind)
+    return corrected_saliency(scalar, x, batch=ctx.options.batch_size, device=device), x
+
+
+def _seqlets_reason(ctx: Context) -> str | None:
+    """Why attribution seqlets cannot be matched (None: they can)."""
+    if ctx.model is None or not hasattr(ctx.model, "parameters"):
+        return "no torch model: seqlets need gradient attributions"
+    if ctx.manifest.motifs is None or not Path(ctx.manifest.motifs).is_file():
+        return "the bundle has no motif database (manifest field 'motifs') to match seqlets to"
+    return None
+
+
+def _seqlets(ctx: Context, out: FamilyResult, gradients: tuple[np.ndarray, np.ndarray] | None) -> None:
+    """Top attribution seqlets per target matched to the bundle's motif database (Tomtom)."""
+    from benchsuite.evaluate.families.motifs import (
+        _torch_threads_kept,
+        decoy_motifs,
+        ground_truth_motifs,
+        motif_exclusions,
+    )
+    from benchsuite.evaluate.interpret.seqlets import seqlet_report
+    from benchsuite.evaluate.motifs.tomtom import select_motifs
+    from benchsuite.io.meme import read_meme
+
+    t0 = time.perf_counter()
+    if gradients is None:
+        codes = _seqlet_windows(ctx)
+        magnitude = position_magnitude(*_gradients(ctx, codes))
+    else:
+        magnitude, codes = gradients
+    assert ctx.manifest.motifs is not None  # checked by _seqlets_reason
+    motifs, _ = select_motifs(read_meme(ctx.manifest.motifs), motif_exclusions(ctx.manifest))
+    planted = ground_truth_motifs(ctx.manifest)
+    decoys = decoy_motifs(ctx.manifest)[0] or []
+    names = list(ctx.align.model_targets)
+    with _torch_threads_kept():
+        report = seqlet_report(magnitude, codes, names, motifs, planted=planted, decoys=decoys)
+    out.put("interpret.seqlet_match_rate", report.pop("match_rate"), names)
+    recovery = report.pop("recovery")
+    if recovery is None:
+        out.skip(
+            "interpret.seqlet_recovery", "no ground truth: recovery needs a simulated bundle's planted motifs"
+        )
+    else:
+        out.put_scalar("interpret.seqlet_recovery", recovery)
+    report["seconds"] = round(time.perf_counter() - t0, 3)
+    out.tables["interpret_seqlets"] = report
+
+
+def _seqlet_windows(ctx: Context) -> np.ndarray:
+    """``interpret_sequences`` central test windows (seeded), for data without a truth."""
+    try:
+        split = get_test_split(ctx.cache, "quantitative")
+    except DatasetError:
+        split = get_test_split(ctx.cache, "binary")
+    width, length = int(split.seq.shape[1]), min(int(ctx.source.input_length), int(split.seq.shape[1]))
+    off = (width - length) // 2
+    rng = np.random.default_rng(protocol.PLAN_SEED)
+    pick = np.sort(
+        rng.choice(len(split), size=min(ctx.options.interpret_sequences, len(split)), replace=False)
+    )
+    return np.ascontiguousarray(split.seq[pick, off : off + length], dtype=np.uint8)
 
 
 def _truth(ctx: Context) -> Truth:
@@ -317,51 +410,6 @@ def _gia_scores(
         "oracle": ref.motif_gi[:, idx[known]].tolist(),
     }
     return {"motif_gi": motif_table, "pairs": pairs_table}
-
-
-def _ism_attribution(delta: np.ndarray, codes: np.ndarray) -> np.ndarray:
-    """``(span, 4)``: minus the mean effect of the alternatives, at the observed base."""
-    out = np.zeros_like(delta)
-    value = -delta.sum(axis=-1) / 3.0
-    known = codes < 4
-    out[np.flatnonzero(known), codes[known]] = value[known]
-    return out
-
-
-def _figures(
-    ctx: Context,
-    plan: protocol.Plan,
-    truth: Truth,
-    cells: list[str | None],
-    idx: np.ndarray,
-    mine: protocol.Readout,
-    ref: protocol.Readout,
-    saliency: np.ndarray | None,
-    table: dict[str, Any],
-) -> dict[str, str]:
-    """The attribution logos of the first ISM window and the pairs' interaction curves."""
-    from benchsuite.evaluate.figures import plot_attribution_logos, plot_interaction_curves
-
-    assert ctx.out_dir is not None
-    folder = Path(ctx.out_dir) / "interpret"
-    figures = {"interpret.pairs": str(plot_interaction_curves(table["pairs"], folder / "pairs.png"))}
-    if not plan.ism_rows.size:
-        return figures
-    sites = plan.sites[0]
-    first = int(sites[0, 2])
-    t = next((t for t, c in enumerate(cells) if c and truth.activity(c)[first] > ACTIVE_MIN), 0)
-    lo, span = int(plan.ism_starts[0]), plan.ism_span
-    codes = plan.codes[0, lo : lo + span]
-    maps = [_ism_attribution(mine.ism[0, t], codes), _ism_attribution(ref.ism[0, idx[t]], codes)]
-    titles = [f"{ctx.source.name}: ISM ({cells[t]})", f"oracle: ISM ({cells[t]})"]
-    if saliency is not None:
-        maps.insert(0, saliency[t, :, lo : lo + span].T)
-        titles.insert(0, f"{ctx.source.name}: corrected saliency x input ({cells[t]})")
-    names = truth.grammar.motif_names
-    shaded = [(int(s), int(e), names[int(m)]) for s, e, m in sites if s < lo + span and e > lo]
-    path = plot_attribution_logos(maps, titles, shaded, folder / "attribution.png", start=lo)
-    figures["interpret.attribution"] = str(path)
-    return figures
 
 
 def _scalar(out: FamilyResult, name: str, values: list[float], reason: str) -> None:

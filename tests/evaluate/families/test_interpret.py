@@ -116,7 +116,9 @@ def test_no_truth_is_not_applicable_with_the_reason(world: World) -> None:
         OraclePredictor(world.oracle, LENGTH, 32, target_names=world.cache.target_names),
         manifest=manifest,
     )
-    assert res.not_applicable["interpret"] == NO_TRUTH
+    assert res.not_applicable["interpret"] == (
+        f"{NO_TRUTH}; attribution seqlets: no torch model: seqlets need gradient attributions"
+    )
     assert not any(k.startswith("interpret.") for k in res.metrics)
     assert "interpret" in res.timings
 
@@ -156,3 +158,33 @@ def test_attribution_logos_shade_only_the_sites_in_view(tmp_path: Path) -> None:
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     with pytest.raises(ValueError, match="1 maps but 2 titles"):
         plot_attribution_logos([values], ["a", "b"], [], tmp_path / "b.png")
+
+
+def _fake_tomtom(ppms, motifs):  # noqa: ANN001, ANN202 - stands in for memelite (no numba compile)
+    """p = 1e-6 when the seqlet's consensus holds the motif's consensus, else 0.5."""
+    p = np.full((len(ppms), len(motifs)), 0.5)
+    for i, q in enumerate(ppms):
+        seq = "".join("ACGT"[b] for b in np.asarray(q).argmax(axis=1))
+        for j, m in enumerate(motifs):
+            if "".join("ACGT"[b] for b in m.ppm.argmax(axis=1)) in seq:
+                p[i, j] = 1e-6
+    return p
+
+
+def test_without_truth_seqlets_are_matched_to_the_database(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from benchsuite.io.meme import Motif, write_meme
+
+    monkeypatch.setattr("benchsuite.evaluate.motifs.tomtom.tomtom_pvalues", _fake_tomtom)
+    database = write_meme(tmp_path / "db.meme", [Motif(m.name, m.ppm) for m in world.oracle.grammar.motifs])
+    manifest = dataclasses.replace(world.manifest, truth=None, motifs=database, simulator={"profile": "x"})
+    model = _random_model(2)
+    res = _run(world, TorchPredictor(model, _Task(), name="random"), model=model, manifest=manifest)
+    assert res.not_applicable["interpret.saliency_auroc"] == NO_TRUTH
+    assert res.not_applicable["interpret.gia_spearman"] == NO_TRUTH
+    rate = res.metrics["interpret.seqlet_match_rate"]["per_target"]
+    table = res.tables["interpret_seqlets"]
+    for cell in world.cache.target_names:
+        assert rate[cell] == pytest.approx(sum(table["matches"][cell].values()) / table["k"])
+    assert 0.0 <= res.mean("interpret.seqlet_recovery") <= 1.0

@@ -1,0 +1,58 @@
+"""The interpret family's figures: what is drawn from a plan and two readouts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchsuite.evaluate.interpret import protocol
+from benchsuite.evaluate.interpret.truth import ACTIVE_MIN, Truth
+
+__all__ = ["draw_figures", "ism_attribution"]
+
+
+def ism_attribution(delta: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """``(span, 4)``: minus the mean effect of the alternatives, at the observed base."""
+    out = np.zeros_like(delta)
+    value = -delta.sum(axis=-1) / 3.0
+    known = codes < 4
+    out[np.flatnonzero(known), codes[known]] = value[known]
+    return out
+
+
+def draw_figures(
+    ctx: Any,
+    plan: protocol.Plan,
+    truth: Truth,
+    cells: list[str | None],
+    idx: np.ndarray,
+    mine: protocol.Readout,
+    ref: protocol.Readout,
+    saliency: np.ndarray | None,
+    table: dict[str, Any],
+) -> dict[str, str]:
+    """The attribution logos of the first ISM window and the pairs' interaction curves."""
+    from benchsuite.evaluate.figures import plot_attribution_logos, plot_interaction_curves
+
+    assert ctx.out_dir is not None
+    folder = Path(ctx.out_dir) / "interpret"
+    figures = {"interpret.pairs": str(plot_interaction_curves(table["pairs"], folder / "pairs.png"))}
+    if not plan.ism_rows.size:
+        return figures
+    sites = plan.sites[0]
+    first = int(sites[0, 2])
+    t = next((t for t, c in enumerate(cells) if c and truth.activity(c)[first] > ACTIVE_MIN), 0)
+    lo, span = int(plan.ism_starts[0]), plan.ism_span
+    codes = plan.codes[0, lo : lo + span]
+    maps = [ism_attribution(mine.ism[0, t], codes), ism_attribution(ref.ism[0, idx[t]], codes)]
+    titles = [f"{ctx.source.name}: ISM ({cells[t]})", f"oracle: ISM ({cells[t]})"]
+    if saliency is not None:
+        maps.insert(0, saliency[t, :, lo : lo + span].T)
+        titles.insert(0, f"{ctx.source.name}: corrected saliency x input ({cells[t]})")
+    names = truth.grammar.motif_names
+    shaded = [(int(s), int(e), names[int(m)]) for s, e, m in sites if s < lo + span and e > lo]
+    path = plot_attribution_logos(maps, titles, shaded, folder / "attribution.png", start=lo)
+    figures["interpret.attribution"] = str(path)
+    return figures
