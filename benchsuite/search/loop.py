@@ -307,7 +307,7 @@ def run_search(
     journal = journal_path(out, tag)
     finished = {int(e["index"]): e for e in read_journal(journal)}
     mine = [i for i in range(options.candidates) if i % n == k - 1]
-    architect = make_architect(options.architect, space, options.seed, out, tag=tag)
+    architect = make_architect(options.architect, space, options.seed, out, tag=tag, shard=k)
     architect.restore(
         [
             Trial(i, tuple(e.get("choices", ())), e.get("score"))

@@ -135,3 +135,14 @@ def test_failed_candidate_is_journaled_without_score(search_bundle, search_cache
     result = run_search(options(search_bundle, search_cache, tmp_path, candidates=1), evaluator=broken)
     assert result.trials[0]["score"] is None and "loss is nan" in result.trials[0]["error"]
     assert result.document is None and not (tmp_path / BEST_NAME).exists()
+
+
+def test_tpe_shards_draw_different_startup_candidates(search_bundle, search_cache, tmp_path):
+    pytest.importorskip("optuna")
+    for shard in ("1/2", "2/2"):
+        opts = options(search_bundle, search_cache, tmp_path, architect="tpe", candidates=4, shard=shard)
+        run_search(opts, evaluator=StubEvaluator())
+    one = [e["choices"] for e in read_journal(tmp_path / "trials-1-of-2.jsonl")]
+    two = [e["choices"] for e in read_journal(tmp_path / "trials-2-of-2.jsonl")]
+    assert len(one) == len(two) == 2 and one != two
+    assert (tmp_path / "tpe-1-of-2.db").is_file() and (tmp_path / "tpe-2-of-2.db").is_file()

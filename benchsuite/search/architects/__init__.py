@@ -19,9 +19,9 @@ ARCHITECTS = ("random", "tpe", "controller")
 
 
 def make_architect(
-    name: str, space: SearchSpace, seed: int, folder: str | Path, *, tag: str = ""
+    name: str, space: SearchSpace, seed: int, folder: str | Path, *, tag: str = "", shard: int = 1
 ) -> Architect:
-    """The architect ``name`` for ``space``; the TPE study lives in ``<folder>/tpe<tag>.db``."""
+    """The architect ``name`` for ``space`` (TPE: shard ``shard``, its study in ``<folder>/tpe<tag>.db``)."""
     if name == "random":
         from benchsuite.search.architects.random_search import RandomArchitect
 
@@ -29,7 +29,7 @@ def make_architect(
     if name == "tpe":
         from benchsuite.search.architects.tpe import TPEArchitect
 
-        return TPEArchitect(space, seed, Path(folder) / f"tpe{tag}.db")
+        return TPEArchitect(space, seed, Path(folder) / f"tpe{tag}.db", shard=shard)
     if name == "controller":
         from benchsuite.search.architects.controller import ControllerArchitect
 

@@ -44,10 +44,11 @@ class TPEArchitect:
     name = "tpe"
 
     def __init__(
-        self, space: SearchSpace, seed: int, storage: str | Path, *, startup_trials: int = 4
+        self, space: SearchSpace, seed: int, storage: str | Path, *, startup_trials: int = 4, shard: int = 1
     ) -> None:
         self.space = space
         self.seed = int(seed)
+        self.shard = int(shard)
         self.storage_path = Path(storage)
         self.startup_trials = int(startup_trials)
         self._optuna = _optuna()
@@ -59,7 +60,8 @@ class TPEArchitect:
     def _study(self, done: int) -> Any:
         optuna = self._optuna
         sampler = optuna.samplers.TPESampler(
-            seed=self.seed * 1_000_003 + done, n_startup_trials=self.startup_trials
+            seed=self.seed * 1_000_003 + (self.shard - 1) * 10_007 + done,
+            n_startup_trials=self.startup_trials,
         )
         return optuna.create_study(
             study_name=STUDY_NAME,
