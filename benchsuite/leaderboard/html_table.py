@@ -122,6 +122,14 @@ def _head(board: Board, derived: dict[str, Derived]) -> str:
     )
 
 
+def _origin_html(row: Row) -> str:
+    """`` <span class="origin">pretrained</span>`` for a row not trained by the suite, else empty."""
+    from benchsuite.leaderboard.markdown import row_origin
+
+    origin = row_origin(row)
+    return f' <span class="origin">({esc(origin)})</span>' if origin else ""
+
+
 def _row_html(board: Board, row: Row, best: dict[str, float], derived: dict[str, Derived]) -> str:
     reference = row.kind == "ceiling"
     mark, tie_tip = tie_text(row.tie, row.rank, board.ranking_metric)
@@ -133,7 +141,7 @@ def _row_html(board: Board, row: Row, best: dict[str, float], derived: dict[str,
     cells = [
         f'<td data-sort="{"" if row.rank is None else row.rank}">{esc(rank)}</td>',
         f'<td class="tie" data-sort="{tie_key}" title="{esc(tie_tip)}">{esc(mark)}</td>',
-        f'<td class="text model" title="{esc(model_tip)}">{esc(row.label)}</td>',
+        f'<td class="text model" title="{esc(model_tip)}">{esc(row.label)}{_origin_html(row)}</td>',
         f'<td class="text">{esc(row.task)}</td>',
         f'<td class="text" data-sort="{esc(row.bin_size or "")}">{esc(row.bin_label)}</td>',
         f'<td data-sort="{len(row.seeds)}" title="{esc("seeds " + ", ".join(map(str, row.seeds)))}">'

@@ -22,7 +22,32 @@ from benchsuite.leaderboard.formatting import (
     tie_text,
 )
 
-__all__ = ["board_legend", "board_markdown"]
+__all__ = ["ORIGIN_LEGEND", "board_legend", "board_markdown", "row_origin"]
+
+
+#: how the board marks rows not trained by the suite (Markdown and HTML legends)
+ORIGIN_LEGEND = (
+    "pretrained: an already-trained model scored without training by the suite (its input adapted to "
+    "the windows, its tracks mapped to the targets as its record states); probed: the same, with a "
+    "ridge probe fitted on the training split mapping its outputs to the targets (not comparable to a "
+    "mapped row as is). Unmarked rows were trained by the suite. See docs/pretrained.md."
+)
+
+
+def row_origin(row: Row) -> str | None:
+    """``"probed"``, ``"pretrained"`` or None (every record of the row trained by the suite).
+
+    Read from the records' ``provenance``: ``trained_by_suite: false`` marks a row pretrained,
+    ``adaptation.row_kind: "probed"`` probed (a row mixing the two is marked probed).
+    """
+    kinds = set()
+    for item in row.records:
+        prov = item.record.get("provenance") or {}
+        if prov.get("trained_by_suite") is False:
+            kinds.add(str((prov.get("adaptation") or {}).get("row_kind") or "pretrained"))
+    if not kinds:
+        return None
+    return "probed" if "probed" in kinds else "pretrained"
 
 
 def board_legend(board: Board) -> list[str]:
@@ -52,6 +77,7 @@ def board_legend(board: Board) -> list[str]:
         "of them; empty: unverified. signed by KEY: signed by a trusted key. ⚠ conflict: another record "
         "of the same cell with other content exists and neither is verified or signed (see Conflicts). "
         "What each of these proves: docs/trust.md.",
+        *([ORIGIN_LEGEND] if any(row_origin(r) for r in board.rows) else []),
     ]
 
 
@@ -72,6 +98,9 @@ def _md_row(board: Board, row: Row) -> list[str]:
     derived = {d.after: d for d in derived_columns(board)}
     mark, _ = tie_text(row.tie, row.rank, board.ranking_metric)
     label = md_escape(row.label)
+    origin = row_origin(row)
+    if origin:
+        label += f" *({origin})*"
     cells = [
         str(row.rank) if row.rank is not None else "ref",
         mark,

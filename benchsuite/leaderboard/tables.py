@@ -42,9 +42,11 @@ from benchsuite.leaderboard.formatting import (
     na_notes,
     record_machines,
 )
-from benchsuite.leaderboard.markdown import board_markdown
+from benchsuite.leaderboard.markdown import ORIGIN_LEGEND, board_markdown, row_origin
 
 __all__ = [
+    "ORIGIN_LEGEND",
+    "row_origin",
     "MAIN_METRICS",
     "LOWER_IS_BETTER",
     "METRIC_DESCRIPTIONS",
