@@ -242,32 +242,7 @@ class CellProcess:
     @classmethod
     def start(cls, ctx: RunContext, cell: Cell) -> CellProcess:
         """Write the job into the cell's folder and launch the worker in its own session."""
-        folder = cell_dir(ctx.root, cell.model, cell.task, ctx.options.seed)
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / OUTCOME_NAME).unlink(missing_ok=True)
-        job = {
-            "options": options_to_json(ctx.options, ctx.bundle),
-            "num_threads": ctx.options.threads_per_cell,  # same intra-op threads, same numbers
-            "cell": {"model": cell.model, "task": cell.task},
-            "plugins": {
-                "allow": ctx.registry.load_args.get("allow"),
-                "extra": plugin_refs(ctx.registry.load_args.get("extra", ())),
-            },
-            "outcome": str(folder / OUTCOME_NAME),
-        }
-        with atomic_write(folder / JOB_NAME) as fh:
-            json.dump(job, fh, indent=2)
-        env = dict(os.environ)
-        threads = str(ctx.options.threads_per_cell)
-        env.update(
-            OMP_NUM_THREADS=threads,
-            MKL_NUM_THREADS=threads,
-            OPENBLAS_NUM_THREADS=threads,
-            NUMBA_NUM_THREADS=threads,
-        )
-        env["PYTHONPATH"] = os.pathsep.join([p for p in sys.path if p] + [env.get("PYTHONPATH", "")]).rstrip(
-            os.pathsep
-        )
+        folder = write_job(ctx, cell)
         ctx.console.print(
             f"[bold]starting[/] {escape(cell.model)}/{cell.task} in a worker process", highlight=False
         )
@@ -277,7 +252,7 @@ class CellProcess:
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                env=env,
+                env=worker_env(ctx),
                 start_new_session=True,
             )
         return cls(ctx, cell, folder, process, time.perf_counter())
@@ -313,32 +288,79 @@ class CellProcess:
         self.process.wait()
 
     def _failed(self, message: str) -> CellOutcome:
-        registered = self.ctx.registry.models[self.cell.model]
-        label = f"{self.cell.model}/{self.cell.task}"
-        error = report_failure(self.ctx, label, f"{message}; log: {self.folder / CELL_LOG}", registered)
-        return CellOutcome(
-            self.cell.model, self.cell.task, "failed", self.elapsed, error=error, plugin=registered.tag
-        )
+        return failed_outcome(self.ctx, self.cell, self.folder, message, self.elapsed)
 
     def _finished(self) -> CellOutcome:
-        path = self.folder / OUTCOME_NAME
-        code = self.process.returncode
-        try:
-            outcome = outcome_from_json(json.loads(path.read_text(encoding="utf-8")))
-        except (OSError, ValueError, TypeError):
-            return self._failed(f"the worker process exited with code {code} without an outcome")
-        finally:
-            path.unlink(missing_ok=True)
-            (self.folder / JOB_NAME).unlink(missing_ok=True)
-        label = f"{self.cell.model}/{self.cell.task}"
-        if outcome.status == "failed":
-            registered = self.ctx.registry.models[self.cell.model]
-            report_failure(self.ctx, label, outcome.error or "failed", registered)
-        else:
-            self.ctx.console.print(
-                f"[green]{outcome.status}[/] {escape(label)} in a worker process in {self.elapsed:.1f}s",
-                highlight=False,
-            )
-        for warning in outcome.warnings:
-            self.ctx.console.print(f"[yellow]warning[/] {escape(warning)}", highlight=False)
-        return outcome
+        return finished_outcome(self.ctx, self.cell, self.folder, self.elapsed, self.process.returncode)
+
+
+def write_job(ctx: RunContext, cell: Cell) -> Path:
+    """Write the worker job of ``cell`` into its folder (created); the folder."""
+    folder = cell_dir(ctx.root, cell.model, cell.task, ctx.options.seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / OUTCOME_NAME).unlink(missing_ok=True)
+    job = {
+        "options": options_to_json(ctx.options, ctx.bundle),
+        "num_threads": ctx.options.threads_per_cell,  # same intra-op threads, same numbers
+        "cell": {"model": cell.model, "task": cell.task},
+        "plugins": {
+            "allow": ctx.registry.load_args.get("allow"),
+            "extra": plugin_refs(ctx.registry.load_args.get("extra", ())),
+        },
+        "outcome": str(folder / OUTCOME_NAME),
+    }
+    with atomic_write(folder / JOB_NAME) as fh:
+        json.dump(job, fh, indent=2)
+    return folder
+
+
+def worker_env(ctx: RunContext) -> dict[str, str]:
+    """The environment of a worker: this one, the thread count of a cell, this ``sys.path``."""
+    env = dict(os.environ)
+    threads = str(ctx.options.threads_per_cell)
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMBA_NUM_THREADS"):
+        env[var] = threads
+    env["PYTHONPATH"] = os.pathsep.join([p for p in sys.path if p] + [env.get("PYTHONPATH", "")]).rstrip(
+        os.pathsep
+    )
+    return env
+
+
+def failed_outcome(ctx: RunContext, cell: Cell, folder: Path, message: str, elapsed: float) -> CellOutcome:
+    """Report a cell whose worker failed (``message``; the log is named) and its outcome."""
+    registered = ctx.registry.models[cell.model]
+    label = f"{cell.model}/{cell.task}"
+    error = report_failure(ctx, label, f"{message}; log: {folder / CELL_LOG}", registered)
+    return CellOutcome(cell.model, cell.task, "failed", elapsed, error=error, plugin=registered.tag)
+
+
+def outcome_written(folder: Path) -> bool:
+    """Whether the worker wrote the outcome of the cell in ``folder``."""
+    return (folder / OUTCOME_NAME).exists()
+
+
+def finished_outcome(
+    ctx: RunContext, cell: Cell, folder: Path, elapsed: float, code: int | None
+) -> CellOutcome:
+    """Read (and report) the outcome a worker wrote for ``cell``; a failure if there is none."""
+    path = folder / OUTCOME_NAME
+    try:
+        outcome = outcome_from_json(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        return failed_outcome(
+            ctx, cell, folder, f"the worker process exited with code {code} without an outcome", elapsed
+        )
+    finally:
+        path.unlink(missing_ok=True)
+        (folder / JOB_NAME).unlink(missing_ok=True)
+    label = f"{cell.model}/{cell.task}"
+    if outcome.status == "failed":
+        report_failure(ctx, label, outcome.error or "failed", ctx.registry.models[cell.model])
+    else:
+        ctx.console.print(
+            f"[green]{outcome.status}[/] {escape(label)} in a worker process in {elapsed:.1f}s",
+            highlight=False,
+        )
+    for warning in outcome.warnings:
+        ctx.console.print(f"[yellow]warning[/] {escape(warning)}", highlight=False)
+    return outcome

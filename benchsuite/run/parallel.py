@@ -7,12 +7,14 @@ records for the same seed. The count is recorded in every record
 (``hyperparameters.threads_per_cell``).
 
 ``--jobs 1`` runs the cells one after the other in this process (as before, at that thread
-count); ``--jobs N > 1`` runs up to N cells at once, each in its own worker process
-(:class:`benchsuite.run.isolation.CellProcess`), so ``--isolate`` is necessarily ``process``
-there. The default (:func:`resolve_jobs`) is the number of cores this process may use
-(``os.sched_getaffinity``) divided by the threads per cell, capped by the available memory
-(:data:`CELL_MEMORY_BYTES` per cell) and by the number of cells; it is 1 for GPU or
-multi-process (DDP) runs, and when the plugins cannot be handed to a worker process.
+count); ``--jobs N > 1`` runs up to N cells at once in N long-lived worker processes
+(:mod:`benchsuite.run.pool`: the ~6-9 s start-up of a worker is paid once per worker, not per
+cell), and with ``--isolate process`` each cell in a fresh worker process
+(:class:`benchsuite.run.isolation.CellProcess`). The default (:func:`resolve_jobs`) is the
+number of cores this process may use (``os.sched_getaffinity``) divided by the threads per
+cell, capped by the available memory (:data:`CELL_MEMORY_BYTES` per cell) and by the number
+of cells; it is 1 for GPU or multi-process (DDP) runs, and when the plugins cannot be handed to
+a worker process.
 
 :func:`run_parallel` is the scheduler: it starts workers while slots are free, polls them
 (killing one past ``--cell-timeout``), prints each cell's result line as it ends, and shows the
@@ -29,7 +31,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.live import Live
 from rich.markup import escape
@@ -42,7 +44,6 @@ from benchsuite.run.summary import CellOutcome
 if TYPE_CHECKING:
     from benchsuite.plugins.manager import Registry
     from benchsuite.run.context import RunContext
-    from benchsuite.run.isolation import CellProcess
     from benchsuite.run.runner import RunOptions
 
 __all__ = [
@@ -176,7 +177,7 @@ def cell_stage(folder: Path) -> str:
     return "training"
 
 
-def _table(running: list[CellProcess], done: int, total: int) -> Table:
+def _table(running: list[Any], done: int, total: int) -> Table:
     table = Table(title=f"{done}/{total} cell(s) finished, {len(running)} running", title_justify="left")
     table.add_column("cell")
     table.add_column("elapsed", justify="right")
@@ -189,17 +190,66 @@ def _table(running: list[CellProcess], done: int, total: int) -> Table:
 
 
 def run_parallel(ctx: RunContext, cells: list[Cell], jobs: int) -> list[CellOutcome]:
-    """Run ``cells`` in up to ``jobs`` worker processes at once; their outcomes in ``cells`` order."""
+    """Run ``cells`` in up to ``jobs`` worker processes at once; their outcomes in ``cells`` order.
+
+    Long-lived pool workers (:mod:`benchsuite.run.pool`), or with ``--isolate process`` a fresh
+    worker per cell (:class:`benchsuite.run.isolation.CellProcess`).
+    """
+    live = Live(console=ctx.console, refresh_per_second=2, transient=True)
+    show = ctx.options.progress and ctx.console.is_terminal
+    if show:
+        live.start()
+    try:
+        run = _run_fresh if ctx.options.isolate == "process" else _run_pool
+        outcomes = run(ctx, cells, jobs, live if show else None)
+    finally:
+        if show:
+            live.stop()
+    return [outcomes[i] for i in range(len(cells))]
+
+
+def _run_pool(ctx: RunContext, cells: list[Cell], jobs: int, live: Live | None) -> dict[int, CellOutcome]:
+    """The cells in ``jobs`` pool workers (a dead worker is replaced for the next cell)."""
+    from benchsuite.run.pool import PoolWorker
+
+    pending = list(enumerate(cells))
+    outcomes: dict[int, CellOutcome] = {}
+    assigned: dict[int, int] = {}  # worker slot -> cell index
+    workers = [PoolWorker(ctx, k) for k in range(min(jobs, len(cells)))]
+    try:
+        while pending or assigned:
+            for k in range(len(workers)):
+                if workers[k].busy:
+                    outcome = workers[k].poll()
+                    if outcome is not None:
+                        outcomes[assigned.pop(k)] = outcome
+                if not workers[k].busy and pending:
+                    if not workers[k].alive:
+                        workers[k] = PoolWorker(ctx, k)
+                    index, cell = pending.pop(0)
+                    try:
+                        workers[k].submit(cell)
+                        assigned[k] = index
+                    except Exception as exc:  # noqa: BLE001 - a cell that cannot start fails alone
+                        outcomes[index] = _not_started(ctx, cell, exc)
+            if live is not None:
+                live.update(_table([w for w in workers if w.busy], len(outcomes), len(cells)))
+            if assigned:
+                time.sleep(POLL_SECONDS)
+    finally:
+        for worker in workers:  # interrupted: no worker outlives the run
+            worker.kill() if worker.busy else worker.close()
+    return outcomes
+
+
+def _run_fresh(ctx: RunContext, cells: list[Cell], jobs: int, live: Live | None) -> dict[int, CellOutcome]:
+    """The cells, each in a fresh worker process, up to ``jobs`` at once."""
     from benchsuite.run.isolation import CellProcess
 
     pending = list(enumerate(cells))
     running: dict[int, CellProcess] = {}
     outcomes: dict[int, CellOutcome] = {}
-    live_view = ctx.options.progress and ctx.console.is_terminal
-    live = Live(console=ctx.console, refresh_per_second=2, transient=True) if live_view else None
     try:
-        if live is not None:
-            live.start()
         while pending or running:
             while pending and len(running) < jobs:
                 index, cell = pending.pop(0)
@@ -219,9 +269,7 @@ def run_parallel(ctx: RunContext, cells: list[Cell], jobs: int) -> list[CellOutc
     finally:
         for proc in running.values():  # interrupted: no worker outlives the run
             proc.kill()
-        if live is not None:
-            live.stop()
-    return [outcomes[i] for i in range(len(cells))]
+    return outcomes
 
 
 def _not_started(ctx: RunContext, cell: Cell, exc: BaseException) -> CellOutcome:

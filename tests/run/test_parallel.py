@@ -176,20 +176,32 @@ def test_jobs_1_and_2_give_bit_identical_records_and_a_failure_stays_alone(
         assert one["hyperparameters"]["threads_per_cell"] == 1
 
 
-def _workers_of(out: Path) -> list[int]:
-    """Pids of live worker processes of the run in ``out``."""
+def _workers_of(parent: int) -> list[int]:
+    """Pids of the live worker processes started by ``parent``."""
     pids = []
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
             continue
         try:
             cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-            state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if "benchsuite.run.worker" in cmdline and str(out) in cmdline and state not in {"Z", "X"}:
+        if "benchsuite.run.worker" in cmdline and int(fields[1]) == parent and fields[0] not in {"Z", "X"}:
             pids.append(int(proc.name))
     return pids
+
+
+def _alive(pids: list[int]) -> list[int]:
+    alive = []
+    for pid in pids:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state not in {"Z", "X"}:
+            alive.append(pid)
+    return alive
 
 
 @pytest.mark.slow
@@ -224,13 +236,14 @@ def test_killed_parallel_run_leaves_no_worker_and_resumes(tmp_path, smoke_bundle
     while not any(out.glob("*/*/*/seed0/checkpoint.ckpt")):
         assert proc.poll() is None and time.monotonic() < deadline, (tmp_path / "run1.log").read_text()
         time.sleep(0.05)
-    assert _workers_of(out), "no worker was running"
+    workers = _workers_of(proc.pid)
+    assert len(workers) == 2, "two workers were not running"
     os.kill(proc.pid, signal.SIGKILL)  # the parent only: its workers notice and end themselves
     proc.wait()
     deadline = time.monotonic() + 15
-    while _workers_of(out) and time.monotonic() < deadline:
+    while _alive(workers) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert not _workers_of(out)
+    assert not _alive(workers)
     assert len(list(out.glob("*/*/*/seed0/record.json"))) < 3
     result = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
@@ -238,3 +251,27 @@ def test_killed_parallel_run_leaves_no_worker_and_resumes(tmp_path, smoke_bundle
     assert len(records) == 3
     for path in records:
         assert read_record(path)["hyperparameters"]["threads_per_cell"] == 1
+
+
+@pytest.mark.slow
+def test_a_worker_dying_mid_cell_fails_only_that_cell(tmp_path, smoke_bundle, smoke_cache_dir):
+    """fake-crash ends its pool worker; a new worker runs the remaining cells."""
+    from benchsuite.plugins import load_plugins
+
+    from .conftest import FakeRunPlugin
+    from .crash_plugin import CrashPlugin
+
+    registry = load_plugins(allow=[], extra=[CrashPlugin(), FakeRunPlugin()])
+    options = run_options(
+        smoke_bundle, tmp_path / "runs", smoke_cache_dir, models=("fake-crash", "fake-conv"), jobs=2
+    )
+    summary, text = run_and_print(options, registry)
+    cells = by_cell(summary)
+    folder = cell_dir(summary.root, "fake-crash", "quantitative", 0)
+    assert cells["fake-crash", "quantitative"].status == "failed"
+    assert cells["fake-crash", "quantitative"].error == (
+        f"the worker process exited with code 3 during the cell; log: {folder / 'cell.log'}"
+    )
+    assert cells["fake-conv", "binary"].status == "trained"
+    assert cells["fake-conv", "quantitative"].status == "trained"
+    assert summary.exit_code == 1

@@ -154,7 +154,7 @@ def use_numba_cache(environ: MutableMapping[str, str] | None = None) -> Path | N
     if environ is None and "numba" in sys.modules:  # pragma: no cover - numba imported earlier
         from numba.core import config
 
-        config.CACHE_DIR = str(folder)
+        config.CACHE_DIR = str(folder)  # type: ignore[attr-defined]
     return folder
 
 
