@@ -3,7 +3,7 @@
 :func:`evaluate_predictor` is a short loop: one streaming pass per test split
 (whole-chromosome tiles, coverage-threshold chunks, peak-centred chunks), each batch predicted
 once and fed to every family of that split, then the families that make their own inputs
-(robustness, CAGI5, motifs). The families live in :mod:`benchsuite.evaluate.families`, the
+(robustness, CAGI5, motifs, interpretation). The families live in :mod:`benchsuite.evaluate.families`, the
 statistics in :mod:`benchsuite.evaluate.stats` (one kernel per statistic), the metric names,
 definitions and directions in :mod:`benchsuite.evaluate.registry` (rendered as
 ``docs/metrics.md``), and the protocol with the paper's definitions in ``docs/protocol.md``.
