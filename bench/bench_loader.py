@@ -6,7 +6,10 @@ CONTRIBUTING.md, "Tests").
 1. **Loader throughput**: samples/s of the :class:`~benchsuite.data.QuantitativeDataModule`
    training loader (random shift + reverse complement, batch 64) against a naive per-sample
    loader that reads each sample with pyfaidx and pyBigWig and applies the same
-   augmentations, on the same bundle and chunks, in the same run. Target: ratio >= 30x.
+   augmentations, on the same bundle and chunks, in the same run (target: ratio >= 30x), and
+   against the fastest fair per-sample baseline, slices of the genome and tracks preloaded in
+   memory (target >= 1x; the preload is excluded from its timing, as the dataset cache's
+   ``prepare`` is from ours). Each ratio is printed with its target and PASS/FAIL.
 2. **prepare peak memory**: peak memory of ``prepare_dataset`` (tracemalloc peak of Python /
    numpy allocations, and the growth of the resident set size, ``ru_maxrss`` minus the RSS
    after imports) in a fresh subprocess, for the bundle and for a 4x larger genome built by
@@ -96,6 +99,53 @@ class NaiveDataset:
         return torch.from_numpy(x), torch.from_numpy(np.nan_to_num(y))
 
 
+class PreloadedDataset:
+    """The fastest fair per-sample baseline: the genome (one-hot) and the tracks of the chunks'
+    chromosomes read into memory once (excluded from the timing), then per-sample slices with
+    the same augmentations."""
+
+    def __init__(
+        self, genome: Path, tracks: list[Path], chunks: list[tuple[str, int]], chunk: int, length: int
+    ):
+        import pyBigWig
+        import pyfaidx
+
+        table = np.zeros((256, 4), dtype=np.float32)
+        for i, b in enumerate(b"ACGT"):
+            table[b, i] = 1.0
+        fasta = pyfaidx.Fasta(str(genome), as_raw=True, sequence_always_upper=True)
+        chroms = sorted({c for c, _ in chunks})
+        self.onehot = {
+            c: np.ascontiguousarray(table[np.frombuffer(str(fasta[c][:]).encode(), np.uint8)].T)
+            for c in chroms
+        }
+        handles = [pyBigWig.open(str(t)) for t in tracks]
+        self.values = {
+            c: np.nan_to_num(
+                np.stack(
+                    [np.asarray(bw.values(c, 0, bw.chroms(c), numpy=True), np.float32) for bw in handles]
+                )
+            )
+            for c in chroms
+        }
+        self.chunks, self.chunk, self.length = chunks, chunk, length
+        self.rng = np.random.default_rng(0)
+
+    def __len__(self) -> int:
+        return len(self.chunks)
+
+    def __getitem__(self, i: int):
+        import torch
+
+        chrom, start = self.chunks[i]
+        s = start + int(self.rng.integers(0, self.chunk - self.length + 1))
+        x = self.onehot[chrom][:, s : s + self.length]
+        y = self.values[chrom][:, s : s + self.length]
+        if self.rng.random() < 0.5:
+            x, y = x[::-1, ::-1], y[:, ::-1]
+        return torch.from_numpy(x.copy()), torch.from_numpy(y.copy())
+
+
 def measure(loader, seconds: float, warmup_batches: int = 2) -> tuple[float, int]:
     """Samples/s of iterating ``loader`` for about ``seconds`` (restarting epochs as needed)."""
     it = iter(loader)
@@ -135,7 +185,11 @@ def bench_loaders(bundle: Path, cache_dir: Path, seconds: float, batch_size: int
         loader = DataLoader(naive, batch_size=batch_size, shuffle=True, num_workers=0)
         rates[vectorised] = measure(loader, seconds, warmup_batches=1)
     naive_rate, naive_n = rates[False]
+    preloaded = PreloadedDataset(manifest.genome, tracks, chunks, g.chunk_length, g.input_length)
+    preloaded_rate, _ = measure(DataLoader(preloaded, batch_size=batch_size, shuffle=True), seconds, 1)
     return {
+        "preloaded_samples_per_s": preloaded_rate,
+        "ratio_vs_preloaded": fast_rate / preloaded_rate,
         "bundle": str(bundle),
         "train_chunks": len(arrays),
         "targets": len(manifest.targets),
@@ -369,8 +423,17 @@ def main(argv: list[str] | None = None) -> int:
         table.add_row(
             "per-sample pyfaidx + pyBigWig, numpy one-hot", f"{lo['per_sample_numpy_samples_per_s']:,.0f}"
         )
-        table.add_row("[bold]ratio vs naive[/] (target >= 30x)", f"[bold]{lo['ratio']:.1f}x[/]")
-        table.add_row("ratio vs per-sample numpy", f"{lo['ratio_vs_per_sample_numpy']:.1f}x")
+        table.add_row(
+            "per-sample slices of the preloaded genome + tracks (load excluded)",
+            f"{lo['preloaded_samples_per_s']:,.0f}",
+        )
+        for label, ratio, target in (
+            ("ratio vs naive", lo["ratio"], 30.0),
+            ("ratio vs per-sample numpy", lo["ratio_vs_per_sample_numpy"], 1.0),
+            ("ratio vs preloaded per-sample (fastest fair)", lo["ratio_vs_preloaded"], 1.0),
+        ):
+            verdict = "PASS" if ratio >= target else "FAIL"
+            table.add_row(f"[bold]{label}[/] (target >= {target:g}x)", f"[bold]{ratio:.1f}x {verdict}[/]")
         console.print(table)
 
         if not args.skip_memory:
