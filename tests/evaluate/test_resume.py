@@ -85,7 +85,7 @@ def test_killed_evaluation_resumes_without_recomputing(toy_cache, toy_manifest, 
     ran = _count_units(monkeypatch)
     store = EvalProgressStore(tmp_path, "k1")
     resumed = _evaluate(toy_cache, toy_manifest, store)
-    assert ran == ["family:robustness", "family:cagi5", "family:motifs"]  # the passes were not redone
+    assert ran == ["family:robustness", "family:cagi5", "family:motifs", "family:interpret"]  # no pass redone
     assert store.resumed == passes
     assert _without_timings(resumed) == _without_timings(reference)  # metrics, intervals, replicates
     assert resumed.timings["total"] >= resumed.timings["wholechrom"]  # earlier seconds are counted
@@ -100,7 +100,7 @@ def test_a_partial_file_of_another_key_is_ignored(toy_cache, toy_manifest, tmp_p
             _evaluate(toy_cache, toy_manifest, EvalProgressStore(tmp_path, "old-weights"))
     ran = _count_units(monkeypatch)
     _evaluate(toy_cache, toy_manifest, EvalProgressStore(tmp_path, "new-weights"))
-    assert ran[0] == "split:wholechrom" and len(ran) == 6  # everything recomputed
+    assert ran[0] == "split:wholechrom" and len(ran) == 7  # everything recomputed
 
 
 @pytest.mark.parametrize("content", ["{not json", '{"format": 99, "key": "k"}', "[]"])
