@@ -1,0 +1,1 @@
+"""An example evaluate-only benchsuite plugin (an already-trained model; see plugin.py)."""
