@@ -34,6 +34,12 @@ SMOKE_OPTIONS: dict[str, Any] = {
     "cagi5_shifts": 4,
     "cagi5_max_variants_per_element": 40,
     "motifs_max_sequences": 64,
+    "interpret_sequences": 16,
+    "interpret_ism_sequences": 2,
+    "interpret_ism_span": 48,
+    "interpret_gia_backgrounds": 4,
+    "interpret_distance_step": 12,
+    "interpret_max_distance": 48,
 }
 
 
