@@ -162,7 +162,7 @@ def warm_up() -> float:
     """Compile (or load from the cache) memelite's Tomtom on a tiny input; the seconds it took."""
     rng = np.random.default_rng(0)
     ppms = [rng.dirichlet(np.ones(4), size=8) for _ in range(2)]
-    motifs = [Motif(name=f"warmup{i}", ppm=rng.dirichlet(np.ones(4), size=10)) for i in range(3)]
+    motifs = [Motif(name=f"warmup{i}", ppm=rng.dirichlet(np.ones(4), size=10)) for i in range(25)]
     started = time.perf_counter()
     tomtom_pvalues(ppms, motifs)
     return time.perf_counter() - started
