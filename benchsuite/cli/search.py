@@ -57,6 +57,16 @@ def register(app: typer.Typer) -> None:
         ),
         cache: Path = typer.Option(None, "--cache", help="Dataset cache folder (default $BENCHSUITE_CACHE)."),
         no_progress: bool = typer.Option(False, "--no-progress", help="No progress bar."),
+        tune: str = typer.Option(
+            None,
+            "--tune",
+            help="Tune this registered model's hyperparameters instead (writes OUT/tuned.json).",
+        ),
+        tune_space: Path = typer.Option(
+            None,
+            "--tune-space",
+            help="With --tune: the YAML file declaring the build/training values to try.",
+        ),
     ) -> None:
         """Search an AMBER-like architecture space on the train/valid splits (never test).
 
@@ -64,7 +74,8 @@ def register(app: typer.Typer) -> None:
         (val/auroc or val/pearson); the best is written to OUT/best.arch.json. Rerun the same
         command to resume a killed search. Copy the document into searched/ (or point
         BENCHSUITE_SEARCH_DIR at OUT) and `benchsuite run --model amber-<hash>` trains it
-        from scratch with the standard budget and scores it on test.
+        from scratch with the standard budget and scores it on test. With --tune MODEL
+        --tune-space FILE, tune a registered model's hyperparameters the same way instead.
         """
         from rich.console import Console
 
@@ -86,7 +97,20 @@ def register(app: typer.Typer) -> None:
             accelerator=accelerator,
             progress=not no_progress,
         )
-        result = run_search(options, console=Console(stderr=True))
+        if tune is not None or tune_space is not None:
+            from benchsuite.errors import ConfigError
+            from benchsuite.search.tune import read_tune_space
+            from benchsuite.search.tune_loop import run_tuning
+
+            if tune is None or tune_space is None:
+                raise ConfigError(
+                    "--tune and --tune-space go together",
+                    source="--tune" if tune is None else "--tune-space",
+                    hint="pass the model name with --tune and its space file with --tune-space",
+                )
+            result = run_tuning(options, tune, read_tune_space(tune_space), console=Console(stderr=True))
+        else:
+            result = run_search(options, console=Console(stderr=True))
         if result.document_path is None:
             raise typer.Exit(1)
         typer.echo(str(result.document_path))

@@ -33,3 +33,11 @@ def test_cli_search_refuses_a_bad_shard(search_bundle, tmp_path):
     )
     assert isinstance(result.exception, ConfigError)
     assert "shard 3/2 is out of range" in str(result.exception)
+
+
+def test_cli_tune_needs_a_space_file(search_bundle, tmp_path):
+    result = CliRunner().invoke(
+        app, ["search", "--bundle", str(search_bundle), "--out", str(tmp_path), "--tune", "basset"]
+    )
+    assert isinstance(result.exception, ConfigError)
+    assert "--tune and --tune-space go together" in str(result.exception)
