@@ -292,6 +292,13 @@ def _seqlets(ctx: Context, out: FamilyResult, gradients: tuple[np.ndarray, np.nd
         )
     else:
         out.put_scalar("interpret.seqlet_recovery", recovery)
+    if ctx.out_dir is not None and report["best"]:
+        from benchsuite.evaluate.interpret.figures import draw_seqlets
+
+        path = draw_seqlets(
+            report["best"], magnitude, codes, names, report["width"], Path(ctx.out_dir) / "interpret"
+        )
+        out.figures["interpret.seqlets"] = str(path)
     report["seconds"] = round(time.perf_counter() - t0, 3)
     out.tables["interpret_seqlets"] = report
 

@@ -10,7 +10,7 @@ import numpy as np
 from benchsuite.evaluate.interpret import protocol
 from benchsuite.evaluate.interpret.truth import ACTIVE_MIN, Truth
 
-__all__ = ["draw_figures", "ism_attribution"]
+__all__ = ["draw_figures", "draw_seqlets", "ism_attribution"]
 
 
 def ism_attribution(delta: np.ndarray, codes: np.ndarray) -> np.ndarray:
@@ -56,3 +56,35 @@ def draw_figures(
     path = plot_attribution_logos(maps, titles, shaded, folder / "attribution.png", start=lo)
     figures["interpret.attribution"] = str(path)
     return figures
+
+
+def draw_seqlets(
+    best: dict[str, dict[str, Any]],
+    magnitude: np.ndarray,
+    codes: np.ndarray,
+    names: list[str],
+    width: int,
+    folder: Path,
+    *,
+    max_targets: int = 6,
+) -> Path:
+    """``seqlets.png``: each target's best attribution seqlet (|saliency x input| at the observed
+    bases) titled with its Tomtom match."""
+    from benchsuite.evaluate.figures import plot_attribution_logos
+
+    maps: list[np.ndarray] = []
+    titles: list[str] = []
+    for t, name in enumerate(names):
+        if name not in best or len(maps) >= max_targets:
+            continue
+        i, start = int(best[name]["window"]), int(best[name]["start"])
+        values = np.zeros((width, 4))
+        seq = codes[i, start : start + width]
+        known = seq < 4
+        values[np.flatnonzero(known), seq[known]] = magnitude[i, t, start : start + width][known]
+        maps.append(values)
+        titles.append(
+            f"{name}: best seqlet (window {i}, {start}-{start + width}), "
+            f"match {best[name]['match'] or 'none'}"
+        )
+    return plot_attribution_logos(maps, titles, [], folder / "seqlets.png")

@@ -100,12 +100,14 @@ def seqlet_report(
     Returns ``match_rate`` (per target: fraction of its seqlets whose best match, q < 0.05, is
     not a decoy), ``recovery`` (with ``planted``: fraction of the planted motifs that are the
     best match of at least one seqlet; else None) and ``matches`` (per target: motif -> count,
-    most frequent first).
+    most frequent first) and ``best`` (per target: window, start and match of its best seqlet).
     """
     per_target: list[list[str | None]] = []
+    top: list[list[list[int]]] = []
     for t in range(magnitude.shape[1]):
         seqlets = top_seqlets(magnitude[:, t], width=width, k=k)
         per_target.append(match_seqlets(seqlet_ppms(codes, magnitude[:, t], seqlets, width), motifs))
+        top.append([[int(i), int(start)] for i, start, _ in seqlets[:1]])
     decoy_set = set(decoys)
     rate = [
         float(np.mean([m is not None and m not in decoy_set for m in found])) if found else float("nan")
@@ -122,4 +124,16 @@ def seqlet_report(
     if planted:
         seen = {m for found in per_target for m in found if m is not None}
         recovery = float(np.mean([p in seen for p in planted]))
-    return {"match_rate": rate, "recovery": recovery, "matches": matches, "width": width, "k": k}
+    best = {
+        str(name): {"window": t[0][0], "start": t[0][1], "match": found[0]}
+        for name, t, found in zip(target_names, top, per_target, strict=True)
+        if t
+    }
+    return {
+        "match_rate": rate,
+        "recovery": recovery,
+        "matches": matches,
+        "best": best,
+        "width": width,
+        "k": k,
+    }

@@ -188,3 +188,4 @@ def test_without_truth_seqlets_are_matched_to_the_database(
     for cell in world.cache.target_names:
         assert rate[cell] == pytest.approx(sum(table["matches"][cell].values()) / table["k"])
     assert 0.0 <= res.mean("interpret.seqlet_recovery") <= 1.0
+    assert set(table["best"]) == set(world.cache.target_names)

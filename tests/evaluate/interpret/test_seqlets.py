@@ -50,4 +50,15 @@ def test_report_counts_matches_but_not_decoys(monkeypatch: pytest.MonkeyPatch) -
     assert report["matches"] == {"t": {"GOOD": 1, "DECOY_x": 1}}
     assert report["match_rate"] == [0.5]
     assert report["recovery"] == 1.0
+    assert report["best"] == {"t": {"window": 0, "start": 0, "match": "GOOD"}}
     assert seqlets.match_seqlets([], motifs) == []
+
+
+def test_draw_seqlets_writes_one_row_per_target(tmp_path) -> None:  # noqa: ANN001
+    from benchsuite.evaluate.interpret.figures import draw_seqlets
+
+    codes = np.zeros((2, 30), np.uint8)
+    mag = np.random.default_rng(0).random((2, 2, 30))
+    best = {"a": {"window": 1, "start": 3, "match": "GOOD"}}
+    path = draw_seqlets(best, mag, codes, ["a", "b"], 10, tmp_path)
+    assert path == tmp_path / "seqlets.png" and path.read_bytes()[:4] == b"\x89PNG"
