@@ -6,7 +6,9 @@
 - :mod:`~benchsuite.search.architects`: random search, Optuna TPE, the REINFORCE controller;
 - :mod:`~benchsuite.search.loop`: the budgeted, resumable, shardable search loop;
 - :mod:`~benchsuite.search.guard`: data modules that cannot read the test split;
-- :mod:`~benchsuite.search.model`: a document as a ``ModelSpec`` (used by the search plugin).
+- :mod:`~benchsuite.search.model`: a document as a ``ModelSpec`` (used by the search plugin);
+- :mod:`~benchsuite.search.tune`, :mod:`~benchsuite.search.tune_loop`: hyperparameter tuning
+  of a registered model through the same machinery (a tuned profile, not a new model).
 """
 
 from __future__ import annotations

@@ -146,3 +146,15 @@ def test_tpe_shards_draw_different_startup_candidates(search_bundle, search_cach
     two = [e["choices"] for e in read_journal(tmp_path / "trials-2-of-2.jsonl")]
     assert len(one) == len(two) == 2 and one != two
     assert (tmp_path / "tpe-1-of-2.db").is_file() and (tmp_path / "tpe-2-of-2.db").is_file()
+
+
+def test_real_quantitative_search_scores_validation_pearson(search_bundle, search_cache, tmp_path):
+    opts = options(
+        search_bundle, search_cache, tmp_path, task="quantitative", candidates=1, steps=2, bin_size=32
+    )
+    result = run_search(opts)
+    (entry,) = result.trials
+    assert entry.get("error") is None and entry["steps"] == 2
+    document = read_document(tmp_path / BEST_NAME)
+    assert document.task == "quantitative" and document.bin_size == 32
+    assert document.search["metric"] == "val/pearson" and -1.0 <= document.search["score"] <= 1.0
