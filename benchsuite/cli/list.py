@@ -109,8 +109,11 @@ def _build_count(registered: RegisteredModel, kind: str, profile: str, check: bo
 
     length, targets = PROFILE_GEOMETRY[profile]
     try:
-        task = registered.spec.task_spec(kind, input_length=length, num_targets=targets)
-        model = registered.build(task, profile=profile, check=check)
+        if registered.spec.evaluate_only:  # already trained: loaded at its own geometry
+            model, _ = registered.load(kind, check=check)
+        else:
+            task = registered.spec.task_spec(kind, input_length=length, num_targets=targets)
+            model = registered.build(task, profile=profile, check=check)
     except ModelContractError as exc:
         return None, f"contract violated: {exc.message}"
     except BenchsuiteError as exc:
