@@ -99,7 +99,7 @@ requires-python = ">=3.10"
 dependencies = ["benchsuite"]
 
 [project.entry-points.benchsuite]
-{name} = "{package}.plugin"
+"{name}" = "{package}.plugin"
 
 [tool.setuptools]
 packages = ["{package}"]

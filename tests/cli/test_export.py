@@ -60,8 +60,13 @@ def test_exported_cell_scores_the_numbers_of_its_record(trained_cell, tmp_path):
     assert spec_json["output_tracks"] == ["celltype_A", "celltype_B", "celltype_C"]
     assert spec_json["source"]["dataset"]["fingerprint"] == source["dataset"]["fingerprint"]
     assert spec_json["source"]["checkpoint_weights_sha256"] == source["provenance"]["weights_sha256"]
-    pyproject = (tmp_path / "pkg" / "pyproject.toml").read_text(encoding="utf-8")
-    assert 'small-conv.smoke = "bs_export_small_conv_smoke.plugin"' in pyproject
+    tomllib = pytest.importorskip("tomllib")  # Python >= 3.11
+    pyproject = tomllib.loads((tmp_path / "pkg" / "pyproject.toml").read_text(encoding="utf-8"))
+    entry_points = pyproject["project"]["entry-points"]["benchsuite"]
+    assert entry_points == {"small-conv.smoke": "bs_export_small_conv_smoke.plugin"}
+    assert pyproject["tool"]["setuptools"]["package-data"] == {
+        "bs_export_small_conv_smoke": ["spec.json", "weights.pt"]
+    }
 
     plugin = _import(module_path, "bs_export_small_conv_smoke.plugin")
     exported = registry_of(*plugin.SPECS).get("small-conv.smoke")
