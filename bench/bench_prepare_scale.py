@@ -3,16 +3,20 @@
 
 The script writes a synthetic bundle of ~100 Mb with 15 targets, shaped like the paper's
 setting (one bigWig per target, replicate 2, narrowPeak files, excluded regions, chr8 test,
-chr9 validation), prepares it in a fresh subprocess for three genome sizes (the split
-selects 3, 6 or 10 of its chromosomes) and prints
+chr9 validation), prepares it in a fresh subprocess for three genome sizes (a quarter, half and
+all of ``--mb``: every chromosome grows, the test and validation ones too, so no size shares
+its test/valid work with another) and prints
 
-1. time and peak memory per size (``prepare`` should be linear in genome size, memory flat);
+1. time and peak memory per size, with PASS/FAIL: ``prepare`` linear in genome size (time per
+   Mb at the largest size <= 1.25x the smallest's) and memory flat (peak RSS growth <= 1.25x);
 2. where the time goes at the largest size: hashing the inputs for the fingerprint, reading
    bigWig values, reading the FASTA, masks (N / missing data prefix sums, max over targets),
    selection (excluded regions, thresholding, window copies), writing the arrays, reading
    peaks/BED, and the rest;
 3. an extrapolation to hg38 (3.1 Gb, 15 targets with replicate 2): expected time and disk
    size of the cache, from the measured rates.
+
+Excluded from every timing: building the synthetic inputs (printed separately).
 
 Building the inputs cheaply: coverage is piecewise constant over 32-bp bins (like ENCODE
 fold-change tracks and the processed realmini tracks, bigWig entries of 32 bp), written in
@@ -43,6 +47,13 @@ import numpy as np
 
 #: hg38 primary assembly (chr1-22, X): test chr8, valid chr9, train the others (Mb)
 HG38 = {"test": 145.138636, "valid": 138.394717, "total": 3031.042417}
+#: genome sizes prepared, as fractions of ``--mb``: all ten chromosomes scale together
+SIZES = (0.25, 0.5, 1.0)
+
+#: linear time: the time per Mb at the largest size at most this multiple of the smallest's;
+#: flat memory: the peak RSS growth at the largest size at most this multiple of the smallest's
+LINEAR_TARGET = 1.25
+
 COMPONENTS = (
     ("fingerprint", "hash inputs (fingerprint)"),
     ("bigwig", "read bigWig values"),
@@ -292,16 +303,18 @@ def main() -> None:
     work = args.out or Path(tempfile.mkdtemp(prefix="bench-prepare-"))
     try:
         print(f"building a {args.mb:g} Mb genome with {args.targets} targets in {work} ...", flush=True)
-        info = build_inputs(work / "bundle", args.mb, args.targets)
-        print(
-            f"  inputs written in {info['build_s']:.0f} s ({_fmt_bytes(info['input_bytes'])}: FASTA, "
-            f"{2 * args.targets} bigWigs, {args.targets} narrowPeak, excluded BED)",
-            flush=True,
-        )
         results = []
-        for n_train in (1, 4, 8):
-            manifest = write_manifest(work / "bundle", info, n_train, f"scale-{n_train}")
-            res = run_prepare(manifest, work / f"cache-{n_train}")
+        for fraction in SIZES:  # every chromosome grows (train, valid and test alike)
+            folder = work / f"bundle-{fraction:g}"
+            info = build_inputs(folder, args.mb * fraction, args.targets)
+            print(
+                f"  {args.mb * fraction:g} Mb inputs written in {info['build_s']:.0f} s "
+                f"({_fmt_bytes(info['input_bytes'])}: FASTA, {2 * args.targets} bigWigs, "
+                f"{args.targets} narrowPeak, excluded BED; not timed)",
+                flush=True,
+            )
+            manifest = write_manifest(folder, info, 8, f"scale-{fraction:g}")
+            res = run_prepare(manifest, work / f"cache-{fraction:g}")
             res["mb"] = res["genome_bp"] / 1e6
             results.append(res)
             print(
@@ -337,6 +350,16 @@ def report(results: list[dict], info: dict, n_targets: int) -> None:
             _fmt_bytes(sum(r["disk"].values())),
         )
     console.print(scale)
+    first, last = results[0], results[-1]
+    per_mb = (last["total_s"] / last["mb"]) / (first["total_s"] / first["mb"])
+    growth = max(last["rss_growth_mb"], 1.0) / max(first["rss_growth_mb"], 1.0)
+    for label, ratio in (("time per Mb", per_mb), ("peak RSS growth", growth)):
+        verdict = "PASS" if ratio <= LINEAR_TARGET else "FAIL"
+        console.print(
+            f"{label}, {last['mb']:.0f} Mb vs {first['mb']:.0f} Mb: {ratio:.2f}x "
+            f"(target <= {LINEAR_TARGET}x) {verdict}",
+            highlight=False,
+        )
 
     big = results[-1]
     parts = Table(title=f"where the time goes at {big['mb']:.0f} Mb, {n_targets} targets")
@@ -352,12 +375,10 @@ def report(results: list[dict], info: dict, n_targets: int) -> None:
     # from its throughput over the input bytes
     (a, b) = results[-2], results[-1]
     proc = lambda r: r["total_s"] - r["spent"]["fingerprint"]  # noqa: E731
-    slope = (proc(b) - proc(a)) / (b["mb"] - a["mb"])  # s per Mb of train/valid chromosome
-    fixed = proc(b) - slope * b["mb"]  # test chromosome extras (rep2, wholechrom) + constant
+    slope = (proc(b) - proc(a)) / (b["mb"] - a["mb"])  # s per Mb of genome (test share 10% here)
+    fixed = max(0.0, proc(b) - slope * b["mb"])  # constant overhead
     hash_rate = info["input_bytes"] / max(b["spent"]["fingerprint"], 1e-9)  # bytes / s
-    test_mb = info["sizes"]["chr8"] / 1e6
-    test_extra_per_mb = fixed / test_mb  # replicate 2 + whole-chromosome tiles, per test Mb
-    hg38_proc = slope * HG38["total"] + test_extra_per_mb * HG38["test"]
+    hg38_proc = slope * HG38["total"] + fixed
     # inputs: the FASTA (~1 byte/bp) + 2 bigWigs per target; bigWig bytes per Mb as in this bundle
     fasta_b = HG38["total"] * 1e6
     per_track_mb = (
@@ -392,7 +413,7 @@ def report(results: list[dict], info: dict, n_targets: int) -> None:
     ext.add_row(
         "prepare without hashing",
         f"{hg38_proc / 60:.0f} min",
-        f"{slope:.3f} s/Mb (slope) + test-chromosome extras",
+        f"{slope:.3f} s/Mb (slope of the two largest sizes) + {fixed:.0f} s constant",
     )
     ext.add_row(
         "hashing, inputs like this bundle",
