@@ -201,10 +201,14 @@ class AdaptedModule(torch.nn.Module):
         if self.plan.mode != "context" or not self.stats.padded:
             return None
         total = self.stats.located + self.stats.padded
-        why = "the bundle has no genome" if self.locator is None else "not found in the bundle's genome"
+        why = (
+            "the bundle has no genome"
+            if self.locator is None
+            else "not found in the bundle's genome, e.g. CAGI5 elements or synthetic sequences"
+        )
         return (
             f"{self.stats.padded} of {total} windows got N instead of genome context for the model's "
-            f"{self.plan.left} + {self.plan.right} extra bases ({why}, e.g. CAGI5 elements outside it)"
+            f"{self.plan.left} + {self.plan.right} extra bases ({why})"
         )
 
 

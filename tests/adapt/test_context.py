@@ -102,3 +102,17 @@ def test_binary_tiles_take_the_maximum_logit(smoke):
     out = module(torch.from_numpy(one_hot(codes))).detach().numpy()
     halves = one_hot(codes).reshape(1, 4, 2, 256).mean(-1)
     np.testing.assert_allclose(out, halves.max(-1), atol=1e-6)
+
+
+def test_without_a_genome_the_flanks_are_n_and_the_note_says_why(smoke):
+    _, cache = smoke
+    codes, _ = _test_windows(cache, 2)
+    module = _module("quantitative", 640, 512, 1)  # no locator: a sequence-set bundle has no genome
+    module(torch.from_numpy(one_hot(codes)))
+    seen = onehot_codes(module.inner.seen[-1].numpy())
+    assert (seen[:, :64] == N_CODE).all() and (seen[:, 576:] == N_CODE).all()
+    np.testing.assert_array_equal(seen[:, 64:576], codes)
+    assert module.context_note() == (
+        "2 of 2 windows got N instead of genome context for the model's 64 + 64 extra bases "
+        "(the bundle has no genome)"
+    )
