@@ -42,9 +42,9 @@ if ! "$VENV/bin/python" -c "import torch" 2>/dev/null; then
 fi
 
 if [ "$DEV" = 1 ]; then
-  "${PIP[@]}" install -e ".[dev]" -e plugins/benchsuite-baselines
+  "${PIP[@]}" install -e ".[dev]" -e plugins/benchsuite-baselines -e plugins/benchsuite-search
 else
-  "${PIP[@]}" install -e . -e plugins/benchsuite-baselines
+  "${PIP[@]}" install -e . -e plugins/benchsuite-baselines -e plugins/benchsuite-search
 fi
 # compile memelite's numba code (Tomtom, ~75 s on 2 cores) once into the persistent cache that
 # every later benchsuite process reuses: $NUMBA_CACHE_DIR, else ~/.cache/benchsuite/numba
