@@ -271,7 +271,6 @@ METRICS: tuple[MetricSpec, ...] = (
         "site, mean over windows (simulated bundles, torch models).",
         "AUROC",
         "base",
-        board=True,
     ),
     MetricSpec(
         "interpret.saliency_aupr",
@@ -306,7 +305,6 @@ METRICS: tuple[MetricSpec, ...] = (
         "alternative base of the ISM span), per window, mean over windows.",
         "Pearson r",
         "base",
-        board=True,
     ),
     MetricSpec(
         "interpret.gia_spearman",
@@ -315,7 +313,6 @@ METRICS: tuple[MetricSpec, ...] = (
         "importance of each motif's consensus embedded in dinucleotide-shuffled test windows.",
         "Spearman rho",
         "one value per sequence",
-        board=True,
     ),
     MetricSpec(
         "interpret.coop_spearman",
@@ -325,7 +322,6 @@ METRICS: tuple[MetricSpec, ...] = (
         "and targets where both motifs are active.",
         "Spearman rho",
         "one value per sequence",
-        board=True,
     ),
     MetricSpec(
         "interpret.coop_distance_error",
@@ -370,7 +366,6 @@ METRICS: tuple[MetricSpec, ...] = (
         "one top attribution seqlet of any target (simulated bundles).",
         "fraction of motifs",
         "base",
-        board=True,
     ),
 )
 
