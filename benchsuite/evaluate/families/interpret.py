@@ -12,8 +12,11 @@ flank preferences) and with the oracle run through the very same experiments:
 * GIA of each motif, of each cooperative pair's distance dependence (plus non-cooperative
   control pairs) and of flank variants vs the oracle's (Spearman).
 
-Real data and sequence-set bundles have no ``truth.json``: the family is not applicable there.
-The oracle ceiling record runs the family too (its readout is the reference itself).
+Wherever a torch model and a motif database exist (real data and sequence sets too), each
+target's top attribution seqlets are matched to the database with Tomtom
+(:mod:`~benchsuite.evaluate.interpret.seqlets`). Without ``truth.json`` the truth-based scores
+are not applicable, with the reason. The oracle ceiling record runs the family too (its readout
+is the reference itself).
 """
 
 from __future__ import annotations
@@ -21,7 +24,6 @@ from __future__ import annotations
 import time
 import warnings
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -30,15 +32,14 @@ from benchsuite.evaluate.families.base import Context, Family
 from benchsuite.evaluate.interpret import protocol
 from benchsuite.evaluate.interpret.attributions import corrected_saliency, position_magnitude
 from benchsuite.evaluate.interpret.figures import draw_figures
+from benchsuite.evaluate.interpret.gia_scores import score_gia
 from benchsuite.evaluate.interpret.scores import (
     auroc,
     average_precision,
-    best_distance_error,
     false_attribution,
     map_pearson,
-    spearman,
 )
-from benchsuite.evaluate.interpret.truth import ACTIVE_MIN, Truth, load_truth, site_masks
+from benchsuite.evaluate.interpret.truth import Truth, load_truth, site_masks
 from benchsuite.evaluate.registry import family_metrics
 from benchsuite.evaluate.result import FamilyResult, NotApplicable
 from benchsuite.evaluate.sources import get_test_split
@@ -164,7 +165,7 @@ class Interpret(Family):
         timings["saliency"] = time.perf_counter() - t0
         first_saliency = None if gradients is None else gradients[0][0] * gradients[1][0][None]
         self._ism(ctx, out, plan, truth, cells, names, mine, reference, idx)
-        table = _gia_scores(out, truth, plan, mine, reference, cells, idx)
+        table = score_gia(out, truth, plan, mine, reference, cells, idx)
         if ctx.out_dir is not None:
             t0 = time.perf_counter()
             out.figures.update(
@@ -354,74 +355,3 @@ def _model_readout(
         )
     scalar = codes_scalar(ctx.source.predict_codes, ctx.source.kind, batch=max(ctx.options.batch_size, 256))
     return protocol.run_plan(scalar, plan, truth)
-
-
-def _gia_scores(
-    out: FamilyResult,
-    truth: Truth,
-    plan: protocol.Plan,
-    mine: protocol.Readout,
-    ref: protocol.Readout,
-    cells: list[str | None],
-    idx: np.ndarray,
-) -> dict[str, Any]:
-    """Motif, pair and flank GI vs the oracle's (scalar metrics) and the table of curves."""
-    known = [t for t, c in enumerate(cells) if c is not None]
-    act = np.asarray(truth.grammar.activity)
-    names = list(truth.grammar.motif_names)
-    out.put_scalar("interpret.gia_spearman", spearman(mine.motif_gi[:, known], ref.motif_gi[:, idx[known]]))
-    coop_rho, coop_err, false_coop, pairs_table = [], [], [], []
-    for a, b, cooperative in plan.pairs:
-        ia, ib = names.index(a), names.index(b)
-        d = plan.distances[(a, b)]
-        for t in known:
-            c = idx[t]
-            if not (act[c, ia] > ACTIVE_MIN and act[c, ib] > ACTIVE_MIN):
-                continue
-            m_curve, o_curve = mine.curves[(a, b)][:, t], ref.curves[(a, b)][:, c]
-            scale = abs(mine.motif_gi[ia, t]) + abs(mine.motif_gi[ib, t])
-            strength = float(np.abs(m_curve).max() / scale) if scale > 0 else float("nan")
-            row = {"a": a, "b": b, "cooperative": cooperative, "target": cells[t], "strength": strength}
-            if cooperative:
-                coop_rho.append(spearman(m_curve, o_curve))
-                coop_err.append(best_distance_error(m_curve, o_curve, d))
-                row.update(spearman=coop_rho[-1], distance_error=coop_err[-1])
-            else:
-                false_coop.append(strength)
-            row.update(distances=d.tolist(), model=m_curve.tolist(), oracle=o_curve.tolist())
-            pairs_table.append(row)
-    _scalar(
-        out, "interpret.coop_spearman", coop_rho, "no cooperative pair has both motifs active in a target"
-    )
-    _scalar(
-        out,
-        "interpret.coop_distance_error",
-        coop_err,
-        "no cooperative pair has both motifs active in a target",
-    )
-    _scalar(
-        out, "interpret.false_cooperativity", false_coop, "no control pair has both motifs active in a target"
-    )
-    flank_rho = []
-    for name in plan.flank_motifs:
-        m = names.index(name)
-        flank_rho += [
-            spearman(mine.flank_gi[name][:, t], ref.flank_gi[name][:, idx[t]])
-            for t in known
-            if act[idx[t], m] > ACTIVE_MIN
-        ]
-    _scalar(out, "interpret.flank_spearman", flank_rho, "the grammar has no motif with flank preferences")
-    motif_table = {
-        "motifs": names,
-        "model": mine.motif_gi[:, known].tolist(),
-        "oracle": ref.motif_gi[:, idx[known]].tolist(),
-    }
-    return {"motif_gi": motif_table, "pairs": pairs_table}
-
-
-def _scalar(out: FamilyResult, name: str, values: list[float], reason: str) -> None:
-    finite = [v for v in values if np.isfinite(v)]
-    if not values:
-        out.skip(name, reason)
-    else:
-        out.put_scalar(name, float(np.mean(finite)) if finite else None)
