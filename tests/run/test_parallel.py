@@ -275,3 +275,48 @@ def test_a_worker_dying_mid_cell_fails_only_that_cell(tmp_path, smoke_bundle, sm
     assert cells["fake-conv", "binary"].status == "trained"
     assert cells["fake-conv", "quantitative"].status == "trained"
     assert summary.exit_code == 1
+
+
+def test_jobs_2_runs_the_cells_in_two_pool_workers(tmp_path, smoke_bundle, smoke_cache_dir, registry):
+    options = run_options(
+        smoke_bundle, tmp_path / "runs", smoke_cache_dir, models=("fake-conv",), jobs=2, threads_per_cell=2
+    )
+    summary, text = run_and_print(options, registry)
+    assert summary.exit_code == 0, text
+    assert {o.status for o in by_cell(summary).values()} == {"trained"}
+    assert "2 cell(s) at a time in worker processes, 2 thread(s) per cell" in text
+    assert "starting fake-conv/binary in worker 0" in text
+    assert "starting fake-conv/quantitative in worker 1" in text
+    for task in ("binary", "quantitative"):
+        folder = cell_dir(summary.root, "fake-conv", task, 0)
+        assert read_record(folder / "record.json")["hyperparameters"]["threads_per_cell"] == 2
+        assert f"training fake-conv/{task}" in (folder / "cell.log").read_text()
+        assert not (folder / ".worker-job.json").exists()
+    assert sorted(p.name for p in (summary.root / ".workers").iterdir()) == ["worker0.log", "worker1.log"]
+
+
+@pytest.mark.slow
+def test_cell_timeout_in_a_pool_worker_fails_that_cell_only(tmp_path, smoke_bundle, smoke_cache_dir):
+    from benchsuite.plugins import load_plugins
+    from tests.plugins.faulty import SleepPlugin
+
+    from .conftest import FakeRunPlugin
+
+    registry = load_plugins(allow=[], extra=[SleepPlugin(), FakeRunPlugin()])
+    options = run_options(
+        smoke_bundle,
+        tmp_path / "runs",
+        smoke_cache_dir,
+        models=("fake-sleep", "fake-conv"),
+        task="quantitative",
+        jobs=2,
+        cell_timeout=25,
+    )
+    summary, text = run_and_print(options, registry)
+    cells = by_cell(summary)
+    folder = cell_dir(summary.root, "fake-sleep", "quantitative", 0)
+    assert cells["fake-sleep", "quantitative"].error == (
+        f"timed out after 25 s (worker process killed); log: {folder / 'cell.log'}"
+    )
+    assert cells["fake-conv", "quantitative"].status == "trained"
+    assert not (folder / "record.json").exists()
