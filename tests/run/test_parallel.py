@@ -144,8 +144,24 @@ def test_thread_count_is_recorded_and_restored(tmp_path, smoke_bundle, smoke_cac
     assert summary.exit_code == 0, text
     record = read_record(cell_dir(summary.root, "fake-conv", "quantitative", 0) / "record.json")
     assert record["hyperparameters"]["threads_per_cell"] == 2
+    assert record["hyperparameters"]["trainer"]["precision"] == "32-true"
     assert "1 cell(s) at a time in this process, 2 thread(s) per cell" in text
     assert torch.get_num_threads() == before
+
+
+def test_precision_is_recorded(tmp_path, smoke_bundle, smoke_cache_dir, registry):
+    options = run_options(
+        smoke_bundle,
+        tmp_path / "runs",
+        smoke_cache_dir,
+        models=("fake-conv",),
+        task="quantitative",
+        precision="bf16-mixed",
+    )
+    summary, text = run_and_print(options, registry)
+    assert summary.exit_code == 0, text
+    record = read_record(cell_dir(summary.root, "fake-conv", "quantitative", 0) / "record.json")
+    assert record["hyperparameters"]["trainer"]["precision"] == "bf16-mixed"
 
 
 @pytest.mark.slow
