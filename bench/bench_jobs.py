@@ -23,6 +23,7 @@ Usage::
     python bench/bench_jobs.py                 # 1 round, the whole smoke matrix
     python bench/bench_jobs.py --rounds 3      # median of 3 alternating rounds
     python bench/bench_jobs.py --model cnn-baseline --model basset
+    python bench/bench_jobs.py --profile default --model cnn-baseline   # two default-profile cells
 """
 
 from __future__ import annotations
@@ -85,15 +86,18 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1, help="alternating rounds (median reported)")
     parser.add_argument("--model", action="append", help="only these models (default: --all)")
     parser.add_argument("--work", type=Path, default=None, help="work folder (default: a temporary one)")
+    parser.add_argument("--profile", default="smoke", help="bundle and training profile (default smoke)")
     args = parser.parse_args()
 
     work = args.work or Path(tempfile.mkdtemp(prefix="bench-jobs-"))
     env = dict(os.environ, WANDB_MODE="disabled", BENCHSUITE_CACHE=str(work / "cache"), COLUMNS="200")
     env.pop("BENCHSUITE_JOBS", None)
     selection = ["--all"] if not args.model else [f"--model={m}" for m in args.model]
-    common = ["run", *selection, "--profile", "smoke", "--wandb", "disabled", "--threads-per-cell", "1"]
+    common = ["run", *selection, "--profile", args.profile, "--wandb", "disabled", "--threads-per-cell", "1"]
     bundle = work / "bundle"
-    setup = benchsuite(["simulate", "--profile", "smoke", "--out", str(bundle), "--seed", "0"], env)
+    setup = 0.0
+    if not (bundle / "manifest.yaml").exists():  # a work folder of an earlier run is reused
+        setup = benchsuite(["simulate", "--profile", args.profile, "--out", str(bundle), "--seed", "0"], env)
     warm = benchsuite(["data", "prepare", str(bundle)], env)
     print(f"excluded: simulate {setup:.1f} s, prepare {warm:.1f} s (done once, shared by both sides)")
     from benchsuite.evaluate.motifs.tomtom import use_numba_cache, warm_up
@@ -123,7 +127,7 @@ def main() -> None:
     one, two = statistics.median(walls[1]), statistics.median(walls[2])
     ratio = one / two
     print(
-        f"run --all --profile smoke: jobs 1 {one:.1f} s, jobs 2 {two:.1f} s, "
+        f"run {' '.join(selection)} --profile {args.profile}: jobs 1 {one:.1f} s, jobs 2 {two:.1f} s, "
         f"ratio {ratio:.2f}x (target >= {TARGET}x) {'PASS' if ratio >= TARGET else 'FAIL'}"
     )
     print(

@@ -94,7 +94,7 @@ def register(app: typer.Typer) -> None:
             "--jobs",
             "-j",
             envvar="BENCHSUITE_JOBS",
-            help="Cells run at once, each in a worker process when > 1 (default: the usable cores / "
+            help="Cells run at once, in that many worker processes when > 1 (default: the usable cores / "
             "--threads-per-cell, capped by memory and by the cells; 1 for GPU or DDP runs; "
             "env BENCHSUITE_JOBS).",
             metavar="N",
