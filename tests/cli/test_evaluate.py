@@ -23,3 +23,40 @@ def test_evaluate_needs_checkpoint_or_model(capsys):
 def test_evaluate_model_needs_bundle_and_out(capsys, tmp_path):
     assert exit_code(["evaluate", "--model", "x", "--bundle", str(tmp_path)]) == 2
     assert "--model needs --bundle and --out" in capsys.readouterr().err
+
+
+def test_evaluate_model_scores_an_evaluate_only_model(smoke_bundle, smoke_cache_dir, tmp_path, monkeypatch):
+    import json
+
+    from .conftest import fake_cli
+
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text(
+        "targets:\n  celltype_A: A\n  celltype_B: C\n  celltype_C: {G: 0.5, T: 0.5}\n", "utf-8"
+    )
+    os.environ["BENCHSUITE_TEST_EXTRA_PLUGINS"] = "tests.adapt.cli_plugin"
+    try:
+        args = [
+            "evaluate",
+            "--model",
+            "echo-cli",
+            "--bundle",
+            str(smoke_bundle),
+            "--out",
+            str(tmp_path / "out"),
+        ]
+        args += ["--profile", "smoke", "--no-cagi5", "--no-motifs", "--map", str(mapping), "--json"]
+        done = fake_cli(args, smoke_cache_dir)
+    finally:
+        del os.environ["BENCHSUITE_TEST_EXTRA_PLUGINS"]
+    assert done.returncode == 0, done.stderr
+    record = json.loads(done.stdout)
+    assert record["model"]["name"] == "echo-cli" and record["provenance"]["trained_by_suite"] is False
+    assert record["provenance"]["adaptation"] == {
+        "row_kind": "pretrained",
+        "input": "context",
+        "targets": "explicit",
+    }
+    targets = record["hyperparameters"]["adaptation"]["targets"]
+    assert targets["from"] == "file map.yaml" and targets["weights"][2] == [0, 0, 0.5, 0.5]
+    assert (tmp_path / "out" / "record.json").is_file()
