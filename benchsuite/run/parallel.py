@@ -58,7 +58,8 @@ __all__ = [
     "usable_cores",
 ]
 
-#: the memory one cell may need (default profile, CPU: one worker's peak resident set is ~1.3 GiB)
+#: the memory budgeted per cell (default profile, CPU: a cnn-baseline cell peaks at ~0.7 GiB
+#: resident; 2 GiB leaves room for the larger baselines)
 CELL_MEMORY_BYTES = 2 * 1024**3
 
 #: environment variable giving the default of ``--jobs`` (the CLI reads it)
