@@ -34,21 +34,10 @@ def test_evaluate_model_scores_an_evaluate_only_model(smoke_bundle, smoke_cache_
     mapping.write_text(
         "targets:\n  celltype_A: A\n  celltype_B: C\n  celltype_C: {G: 0.5, T: 0.5}\n", "utf-8"
     )
-    os.environ["BENCHSUITE_TEST_EXTRA_PLUGINS"] = "tests.adapt.cli_plugin"
-    try:
-        args = [
-            "evaluate",
-            "--model",
-            "echo-cli",
-            "--bundle",
-            str(smoke_bundle),
-            "--out",
-            str(tmp_path / "out"),
-        ]
-        args += ["--profile", "smoke", "--no-cagi5", "--no-motifs", "--map", str(mapping), "--json"]
-        done = fake_cli(args, smoke_cache_dir)
-    finally:
-        del os.environ["BENCHSUITE_TEST_EXTRA_PLUGINS"]
+    monkeypatch.setenv("BENCHSUITE_TEST_EXTRA_PLUGINS", "tests.adapt.cli_plugin")
+    args = ["evaluate", "--model", "echo-cli", "--bundle", str(smoke_bundle), "--out", str(tmp_path / "out")]
+    args += ["--profile", "smoke", "--no-cagi5", "--no-motifs", "--map", str(mapping), "--json"]
+    done = fake_cli(args, smoke_cache_dir)
     assert done.returncode == 0, done.stderr
     record = json.loads(done.stdout)
     assert record["model"]["name"] == "echo-cli" and record["provenance"]["trained_by_suite"] is False
