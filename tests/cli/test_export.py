@@ -99,3 +99,23 @@ def test_exported_cell_scores_the_numbers_of_its_record(trained_cell, tmp_path):
 def test_export_of_a_folder_without_checkpoint_fails_clearly(tmp_path, capsys):
     assert exit_code(["export", str(tmp_path), "--out", str(tmp_path / "pkg")]) == 2
     assert "no checkpoint.ckpt in the cell" in capsys.readouterr().err
+
+
+def test_export_refuses_a_non_empty_folder_and_a_bad_name(trained_cell, tmp_path):
+    from benchsuite.errors import ConfigError
+
+    cell, _, registry = trained_cell
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "x").write_text("x", encoding="utf-8")
+    with pytest.raises(ConfigError, match="the output folder is not empty"):
+        export_cell(cell, tmp_path / "full", registry=registry)
+    with pytest.raises(ConfigError, match="invalid model name 'Bad Name'"):
+        export_cell(cell, tmp_path / "new", name="Bad Name", registry=registry)
+
+
+def test_export_default_name_is_model_and_fingerprint(trained_cell, tmp_path):
+    cell, _, registry = trained_cell
+    module_path = export_cell(cell, tmp_path / "pkg", registry=registry)
+    spec = json.loads((module_path.parent / "spec.json").read_text(encoding="utf-8"))
+    assert spec["name"] == "small-conv." + spec["source"]["dataset"]["fingerprint"][:8]
+    assert spec["api_version"] == "1.1" and spec["task"] == "quantitative"
