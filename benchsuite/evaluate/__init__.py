@@ -18,7 +18,7 @@ Layout:
   :mod:`~benchsuite.evaluate.motifs`.
 """
 
-HARNESS_VERSION = "2.0"
+HARNESS_VERSION = "2.1"
 
 from benchsuite.evaluate.harness import evaluate_model, evaluate_predictor  # noqa: E402 - after HARNESS_VERSION
 from benchsuite.evaluate.options import EvalOptions  # noqa: E402

@@ -271,6 +271,7 @@ METRICS: tuple[MetricSpec, ...] = (
         "site, mean over windows (simulated bundles, torch models).",
         "AUROC",
         "base",
+        board=True,
     ),
     MetricSpec(
         "interpret.saliency_aupr",
@@ -297,6 +298,7 @@ METRICS: tuple[MetricSpec, ...] = (
         "oracle's is the attribution ceiling.",
         "AUROC",
         "base",
+        board=True,
     ),
     MetricSpec(
         "interpret.ism_pearson",
@@ -313,6 +315,7 @@ METRICS: tuple[MetricSpec, ...] = (
         "importance of each motif's consensus embedded in dinucleotide-shuffled test windows.",
         "Spearman rho",
         "one value per sequence",
+        board=True,
     ),
     MetricSpec(
         "interpret.coop_spearman",
@@ -322,6 +325,7 @@ METRICS: tuple[MetricSpec, ...] = (
         "and targets where both motifs are active.",
         "Spearman rho",
         "one value per sequence",
+        board=True,
     ),
     MetricSpec(
         "interpret.coop_distance_error",

@@ -144,6 +144,7 @@ def test_html_table_reads_like_a_paper_table(written):
         "robustness",
         "variant effects",
         "motifs",
+        "interpretation",
     ]
     columns = re.search(r'<tr class="columns">(.*?)</tr>', page).group(1)
     headers = [re.sub(r"<[^>]+>", "", h) for h in re.findall(r"<th[^>]*>(.*?)</th>", columns)]
