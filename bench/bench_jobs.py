@@ -59,10 +59,13 @@ def benchsuite(args: list[str], env: dict[str, str]) -> float:
     return wall
 
 
-def stable(path: Path) -> dict:
-    """A record without the fields that may differ between runs of the same cell."""
+def stable(path: Path, out_dir: Path) -> dict:
+    """A record without the fields that may differ between runs of the same cell (figure paths
+    are made relative to the run's output folder ``out_dir``, which differs by construction)."""
     record = json.loads(path.read_text(encoding="utf-8"))
     out = {k: v for k, v in record.items() if k not in VOLATILE}
+    prefix = str(out_dir) + os.sep
+    out["figures"] = {k: str(v).removeprefix(prefix) for k, v in (record.get("figures") or {}).items()}
     out["tables"] = {
         name: {k: v for k, v in table.items() if k != "seconds"} if isinstance(table, dict) else table
         for name, table in record["tables"].items()
@@ -76,7 +79,7 @@ def identical(one: Path, two: Path) -> tuple[int, list[str]]:
     second = {p.relative_to(two): p for p in two.glob("*/*/*/seed*/record.json")}
     differ = sorted(str(k.parent) for k in first.keys() | second.keys() if k not in first or k not in second)
     differ += sorted(
-        str(k.parent) for k in first.keys() & second.keys() if stable(first[k]) != stable(second[k])
+        str(k.parent) for k in first.keys() & second.keys() if stable(first[k], one) != stable(second[k], two)
     )
     return len(first.keys() & second.keys()), differ
 
