@@ -52,7 +52,7 @@ def register(app: typer.Typer) -> None:
         ),
         task: str = typer.Option(None, "--task", help="Only this task: binary or quantitative."),
         profile: str = typer.Option(
-            "default", "--profile", help="Size/budget profile: smoke, default, converge or paper."
+            "default", "--profile", help="Size/budget profile: smoke, default, converge, primer or paper."
         ),
         bundle: Path = typer.Option(
             None, "--bundle", help="Bundle folder or manifest (default: simulate the profile's bundle)."
