@@ -54,8 +54,26 @@ def smoke_dataset(root: Path) -> tuple[Any, Any]:
     return prepare_dataset(manifest, cache_dir=root / "cache", progress=False), manifest
 
 
+#: intra-op threads of the evaluation: the thread count changes float32 reduction orders, and
+#: ``interpret.false_cooperativity`` (a small interaction over small importances) moves by up
+#: to 1e-3 between 1 and 2 threads; one thread, as every cell of ``benchsuite run`` computes
+THREADS = 1
+
+
 def evaluate_cell(cache: Any, manifest: Any, key: str, *, motifs: bool = True) -> dict[str, Any]:
-    """Metrics of one checkpoint ``cells/<model>.<task>.ckpt`` or ceiling ``oracle``/``replicate2``."""
+    """Metrics of one checkpoint ``cells/<model>.<task>.ckpt`` or ceiling ``oracle``/``replicate2``,
+    evaluated at :data:`THREADS` intra-op threads (the caller's count is restored)."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(THREADS)
+    try:
+        return _evaluate_cell(cache, manifest, key, motifs=motifs)
+    finally:
+        torch.set_num_threads(before)
+
+
+def _evaluate_cell(cache: Any, manifest: Any, key: str, *, motifs: bool) -> dict[str, Any]:
     from benchsuite.evaluate import EvalOptions
     from benchsuite.evaluate.ceilings import oracle_ceiling, replicate2_ceiling
     from benchsuite.run.runner import evaluate_checkpoint
