@@ -202,6 +202,28 @@ def _run_pretrained(
     )
 
 
+def finished_cell(ctx: RunContext, cell: Cell) -> CellOutcome | None:
+    """The ``"skipped"`` outcome of a suite-trained cell whose record is valid for this run, else
+    None (also for evaluate-only models and settings that do not resolve: :func:`run_cell` then
+    reports them). Cheap, so a run checks every cell before starting worker processes."""
+    from benchsuite.train.fit import resolve_training
+
+    registered = ctx.registry.models[cell.model]
+    if registered.spec.evaluate_only:
+        return None
+    try:
+        settings = resolve_training(
+            registered.spec, cell.task, ctx.options.profile, max_epochs=ctx.options.max_epochs
+        )
+    except Exception:  # noqa: BLE001 - run_cell reports it with the plugin's name
+        return None
+    folder = cell_dir(ctx.root, cell.model, cell.task, ctx.options.seed)
+    skipped = _skip_if_finished(ctx, cell, settings, folder, f"{cell.model}/{cell.task}")
+    if skipped is not None:
+        skipped.plugin = registered.tag
+    return skipped
+
+
 def _skip_if_finished(
     ctx: RunContext, cell: Cell, settings: TrainingSettings, folder: Path, label: str
 ) -> CellOutcome | None:

@@ -48,7 +48,7 @@ from rich.markup import escape
 from benchsuite.errors import ConfigError
 from benchsuite.run.bundle import resolve_bundle
 from benchsuite.run.ceilings import ceiling_dir, run_ceilings
-from benchsuite.run.cells import cell_dir
+from benchsuite.run.cells import cell_dir, finished_cell
 from benchsuite.run.context import RECORD_NAME, RunContext, is_main_process
 from benchsuite.run.isolation import check_isolation, run_isolated, wants_process
 from benchsuite.run.matrix import Cell, applicable_cells, build_matrix, parse_shard, shard_cells
@@ -208,16 +208,20 @@ def _run_cells(ctx: RunContext, cells: list[Cell]) -> list[CellOutcome]:
     """The cells, at ``--threads-per-cell`` threads each: in worker processes, up to ``--jobs``
     at once (:func:`benchsuite.run.parallel.run_parallel`), or one after the other in this process."""
     options = ctx.options
-    jobs = resolve_jobs(options, ctx.registry, len(cells))
-    if cells:
+    finished = {i: done for i, cell in enumerate(cells) if (done := finished_cell(ctx, cell)) is not None}
+    todo = [cell for i, cell in enumerate(cells) if i not in finished]  # no worker for a finished cell
+    jobs = resolve_jobs(options, ctx.registry, len(todo))
+    if todo:
         where = "worker processes" if jobs > 1 or wants_process(options) else "this process"
         ctx.console.print(
             f"[dim]{jobs} cell(s) at a time in {where}, {options.threads_per_cell} thread(s) per cell[/]",
             highlight=False,
         )
     if jobs > 1 or wants_process(options):
-        return run_parallel(ctx, cells, jobs)
-    return [run_isolated(ctx, cell) for cell in cells]
+        ran = iter(run_parallel(ctx, todo, jobs) if todo else [])
+    else:
+        ran = iter([run_isolated(ctx, cell) for cell in todo])
+    return [finished[i] if i in finished else next(ran) for i in range(len(cells))]
 
 
 def _check_options(options: RunOptions) -> None:

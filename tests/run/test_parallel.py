@@ -336,3 +336,25 @@ def test_cell_timeout_in_a_pool_worker_fails_that_cell_only(tmp_path, smoke_bund
     )
     assert cells["fake-conv", "quantitative"].status == "trained"
     assert not (folder / "record.json").exists()
+
+
+def test_finished_cells_are_skipped_before_any_worker_starts(
+    tmp_path, smoke_bundle, smoke_cache_dir, registry, monkeypatch
+):
+    """A rerun with --jobs 2 of a finished run reads the records in this process: no worker
+    process (6-9 s each) is started for a cell that is already done."""
+    import benchsuite.run.runner as runner_mod
+
+    first = run_options(smoke_bundle, tmp_path / "runs", smoke_cache_dir, models=("fake-conv",))
+    summary, _ = run_and_print(first, registry)
+    assert {o.status for o in by_cell(summary).values()} == {"trained"}
+
+    def no_workers(*args, **kwargs):
+        raise AssertionError("a worker was started for finished cells")
+
+    monkeypatch.setattr(runner_mod, "run_parallel", no_workers)
+    again = run_options(smoke_bundle, tmp_path / "runs", smoke_cache_dir, models=("fake-conv",), jobs=2)
+    summary, text = run_and_print(again, registry)
+    assert summary.exit_code == 0, text
+    assert {o.status for o in by_cell(summary).values()} == {"skipped"}
+    assert "(record exists, skipped)" in text
