@@ -4,6 +4,9 @@
   ranking metric; the paper's Fig. 4 view of task conversion), binary and quantitative models
   in different colours;
 - ``cagi5_vs_pearson.png``: CAGI5 robust effect correlation vs the ranking metric;
+- ``attribution_vs_pearson.png`` and ``grammar_vs_pearson.png``: the interpretation family's
+  saliency AUROC of the planted sites and GIA Spearman against the oracle vs the ranking metric
+  (does accuracy imply the right biology?);
 - ``robustness_vs_perseq.png``: robustness variation (lower is better) vs per-sequence Pearson r
   (both at each model's own bin);
 - ``best_model_motifs.png``: the first-layer motif logos of the rank-1 model, copied from the
@@ -43,6 +46,16 @@ SCATTERS: dict[str, tuple[str, str, str]] = {
         SORT_METRIC,
         "cagi5.robust",
         "CAGI5 (robust) vs whole-chromosome Pearson r (common bin)",
+    ),
+    "attribution_vs_pearson": (
+        SORT_METRIC,
+        "interpret.saliency_auroc",
+        "Attribution of the planted sites (saliency AUROC) vs whole-chromosome Pearson r (common bin)",
+    ),
+    "grammar_vs_pearson": (
+        SORT_METRIC,
+        "interpret.gia_spearman",
+        "Motif importance vs the oracle's (GIA Spearman) vs whole-chromosome Pearson r (common bin)",
     ),
     "robustness_vs_perseq": (
         "perseq.pearson",

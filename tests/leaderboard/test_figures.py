@@ -103,3 +103,25 @@ def test_robustness_figure_is_split_by_bin(sample_runs, tmp_path):
     assert all(
         f"{b}-bp bin" in title for title, p in written.items() for b in bins if p.name.endswith(f"bin{b}.png")
     )
+
+
+def test_interpretation_scatters_plot_each_model_with_both_values(tmp_path):
+    """Does accuracy imply the right biology? Saliency AUROC and GIA Spearman against the ranking
+    metric, one point per model that has both (a model without the family is left out)."""
+    from benchsuite.leaderboard.figures import make_figures
+    from tests.results.record_factory import make_record, write
+
+    values = {"a": (0.50, 0.95, 0.76), "b": (0.40, 0.80, 0.25), "c": (0.45, None, None)}
+    for model, (rank, saliency, gia) in values.items():
+        overrides = {SORT_METRIC: rank}
+        if saliency is not None:
+            overrides |= {"interpret.saliency_auroc": saliency, "interpret.gia_spearman": gia}
+        write(tmp_path / "runs" / model, make_record(model, overrides=overrides))
+    (board,) = build_boards(gather_records(records=[tmp_path / "runs"]).records)
+    points = _points(board, SORT_METRIC, "interpret.gia_spearman")
+    assert sorted((r.model, x, y) for r, x, y in points if r.kind != "ceiling") == [
+        ("a", 0.50, 0.76),
+        ("b", 0.40, 0.25),
+    ]
+    written = make_figures(board, tmp_path / "figures")
+    assert {"attribution_vs_pearson.png", "grammar_vs_pearson.png"} <= {p.name for p in written.values()}
