@@ -9,6 +9,10 @@ Modes
     the record's ``provenance.weights_sha256``. Refused ("could not verify", naming what differs)
     when the installed plugin's version or files hash, or the bundle's dataset fingerprint, is not
     the record's.
+A record of a model the suite did not train (``provenance.trained_by_suite: false``) is
+re-scored in both modes: the installed evaluate-only model is loaded, its weights hash checked
+and it is evaluated again with the record's mapping (:mod:`.verify_pretrained`).
+
 ``reevaluate``
     Needs the cell's ``checkpoint.ckpt`` beside the record: checks its weights hash against the
     record, then re-runs only the evaluation
@@ -40,6 +44,7 @@ from benchsuite.results.verifications import (
     Verification,
     compare_metrics,
 )
+from benchsuite.results.verify_pretrained import is_pretrained
 
 if TYPE_CHECKING:  # pragma: no cover
     from benchsuite.data.cache import DatasetCache
@@ -136,7 +141,9 @@ def verify_record(
         _check_plugin(record, provenance, registry)
         with tempfile.TemporaryDirectory(prefix="benchsuite-verify-") as tmp:
             scratch = Path(out) if out is not None else Path(tmp)
-            if mode == "reevaluate":
+            if is_pretrained(provenance):  # nothing to retrain: re-score the installed weights
+                metrics, weights = _rescore(record, provenance, bundle, scratch, registry, cache_dir)
+            elif mode == "reevaluate":
                 metrics, weights = _reevaluate(path, record, provenance, bundle, registry, cache_dir)
             else:
                 metrics, weights = _retrain(record, provenance, bundle, scratch, registry, cache_dir)
@@ -278,6 +285,24 @@ def _retrain(
     folder = cell_dir(scratch / cache.fingerprint[:12], record["model"]["name"], record["task"], options.seed)
     rerun = read_record(folder / "record.json")
     return rerun["metrics"], weights_sha256(folder / "checkpoint.ckpt")
+
+
+def _rescore(
+    record: Mapping[str, Any],
+    provenance: Mapping[str, Any],
+    bundle: Path | None,
+    scratch: Path,
+    registry: Registry,
+    cache_dir: Path | None,
+) -> tuple[Mapping[str, Any], str]:
+    """An evaluate-only model's record: load it and score it again (:mod:`.verify_pretrained`)."""
+    from benchsuite.results.verify_pretrained import rescore_pretrained
+    from benchsuite.run.scoring import eval_options_for
+
+    path = _bundle_for(record, provenance, bundle, scratch)
+    manifest, cache = _dataset(record, path, cache_dir)
+    options = eval_options_for(_run_options(record))
+    return rescore_pretrained(record, registry, manifest, cache, options)
 
 
 def _reevaluate(
