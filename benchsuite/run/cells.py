@@ -67,13 +67,7 @@ def run_cell(ctx: RunContext, cell: Cell) -> CellOutcome:
             registered.spec, cell.task, options.profile, max_epochs=options.max_epochs
         )
     except Exception as exc:
-        return CellOutcome(
-            cell.model,
-            cell.task,
-            "failed",
-            error=report_failure(ctx, label, exc, registered),
-            plugin=registered.tag,
-        )
+        return _failed(ctx, cell, registered, label, started, exc)
     skipped = _skip_if_finished(ctx, cell, settings, folder, label)
     if skipped is not None:
         skipped.plugin = registered.tag
@@ -103,14 +97,35 @@ def run_cell(ctx: RunContext, cell: Cell) -> CellOutcome:
             record = _evaluate(ctx, cell, registered, folder, train_info, run)
             write_and_log(run, record_path, record, label=label)
     except Exception as exc:
-        return CellOutcome(
-            cell.model,
-            cell.task,
-            "failed",
-            time.perf_counter() - started,
-            error=report_failure(ctx, label, exc, registered),
-            plugin=registered.tag,
-        )
+        return _failed(ctx, cell, registered, label, started, exc)
+    return _done(ctx, cell, registered, label, started, status, record, record_path)
+
+
+def _failed(
+    ctx: RunContext, cell: Cell, registered: RegisteredModel, label: str, started: float, exc: Exception
+) -> CellOutcome:
+    """The ``"failed"`` outcome of a cell, reported with its plugin's name."""
+    return CellOutcome(
+        cell.model,
+        cell.task,
+        "failed",
+        time.perf_counter() - started,
+        error=report_failure(ctx, label, exc, registered),
+        plugin=registered.tag,
+    )
+
+
+def _done(
+    ctx: RunContext,
+    cell: Cell,
+    registered: RegisteredModel,
+    label: str,
+    started: float,
+    status: str,
+    record: dict[str, Any],
+    record_path: Path,
+) -> CellOutcome:
+    """Print the cell's result line; its outcome."""
     elapsed = time.perf_counter() - started
     metrics = headline(record)
     shown = ", ".join(f"{k}={fmt_metric(v)}" for k, v in metrics.items() if v is not None)
@@ -179,27 +194,8 @@ def _run_pretrained(
             )
             write_and_log(run, record_path, record, label=label)
     except Exception as exc:
-        return CellOutcome(
-            cell.model,
-            cell.task,
-            "failed",
-            time.perf_counter() - started,
-            error=report_failure(ctx, label, exc, registered),
-            plugin=registered.tag,
-        )
-    elapsed = time.perf_counter() - started
-    metrics = headline(record)
-    shown = ", ".join(f"{k}={fmt_metric(v)}" for k, v in metrics.items() if v is not None)
-    ctx.console.print(f"[green]done[/] {escape(label)} in {elapsed:.1f}s  {escape(shown)}", highlight=False)
-    return CellOutcome(
-        cell.model,
-        cell.task,
-        "evaluated",
-        elapsed,
-        metrics=metrics,
-        record=record_path,
-        plugin=registered.tag,
-    )
+        return _failed(ctx, cell, registered, label, started, exc)
+    return _done(ctx, cell, registered, label, started, "evaluated", record, record_path)
 
 
 def finished_cell(ctx: RunContext, cell: Cell) -> CellOutcome | None:

@@ -202,40 +202,49 @@ def _document(
     )
 
 
-def _training_evaluator(options: SearchOptions, manifest: Any) -> Evaluator:
-    """The default evaluator: the suite's training on the guarded data module."""
+def train_on_search_splits(
+    options: SearchOptions, manifest: Any, spec: Any, bin_size: int, folder: Path, logger: Any
+) -> CandidateResult:
+    """Train one candidate ``spec`` with the suite's training on the guarded (train/valid only)
+    data module; its validation score (the weights are not kept)."""
     from benchsuite.search.candidate import candidate_settings, train_candidate
     from benchsuite.search.guard import search_datamodule
+
+    settings = candidate_settings(spec, options.task, options.profile, options.steps)
+    datamodule = search_datamodule(
+        options.task,
+        manifest,
+        bin_size=bin_size,
+        cache_dir=options.cache_dir,
+        random_shift=settings.random_shift,
+        reverse_complement=settings.reverse_complement,
+        batch_size=settings.batch_size,
+        seed=options.seed,
+        progress=False,
+    )
+    trainer = {"accelerator": options.accelerator} if options.accelerator else None
+    result = train_candidate(
+        spec,
+        options.task,
+        datamodule,
+        folder,
+        profile=options.profile,
+        steps=options.steps,
+        seed=options.seed,
+        logger=logger,
+        trainer_kwargs=trainer,
+    )
+    (folder / "checkpoint.ckpt").unlink(missing_ok=True)  # the search keeps scores, not weights
+    return result
+
+
+def _training_evaluator(options: SearchOptions, manifest: Any) -> Evaluator:
+    """The default evaluator: the suite's training on the guarded data module."""
     from benchsuite.search.model import document_spec
 
     def evaluate(document: ArchitectureDocument, folder: Path, logger: Any) -> CandidateResult:
         spec = document_spec(document)
-        settings = candidate_settings(spec, options.task, options.profile, options.steps)
-        datamodule = search_datamodule(
-            options.task,
-            manifest,
-            bin_size=document.bin_size,
-            cache_dir=options.cache_dir,
-            random_shift=settings.random_shift,
-            reverse_complement=settings.reverse_complement,
-            batch_size=settings.batch_size,
-            seed=options.seed,
-            progress=False,
-        )
-        trainer = {"accelerator": options.accelerator} if options.accelerator else None
-        result = train_candidate(
-            spec,
-            options.task,
-            datamodule,
-            folder,
-            profile=options.profile,
-            steps=options.steps,
-            seed=options.seed,
-            logger=logger,
-            trainer_kwargs=trainer,
-        )
-        (folder / "checkpoint.ckpt").unlink(missing_ok=True)  # the search keeps scores, not weights
-        return result
+        return train_on_search_splits(options, manifest, spec, document.bin_size, folder, logger)
 
     return evaluate
 

@@ -28,6 +28,7 @@ from benchsuite.search.loop import (
     _check_folder,
     _check_options,
     _shard,
+    train_on_search_splits,
 )
 from benchsuite.search.tune import TUNED_NAME, TuneEvaluator, TuneSpace, tuned_spec, write_tuned
 
@@ -35,36 +36,8 @@ __all__ = ["run_tuning"]
 
 
 def _training_evaluator(options: SearchOptions, manifest: Any) -> TuneEvaluator:
-    from benchsuite.search.candidate import candidate_settings, train_candidate
-    from benchsuite.search.guard import search_datamodule
-
     def evaluate(spec: Any, folder: Path, logger: Any) -> Any:
-        settings = candidate_settings(spec, options.task, options.profile, options.steps)
-        datamodule = search_datamodule(
-            options.task,
-            manifest,
-            bin_size=spec.bin_size,
-            cache_dir=options.cache_dir,
-            random_shift=settings.random_shift,
-            reverse_complement=settings.reverse_complement,
-            batch_size=settings.batch_size,
-            seed=options.seed,
-            progress=False,
-        )
-        trainer = {"accelerator": options.accelerator} if options.accelerator else None
-        result = train_candidate(
-            spec,
-            options.task,
-            datamodule,
-            folder,
-            profile=options.profile,
-            steps=options.steps,
-            seed=options.seed,
-            logger=logger,
-            trainer_kwargs=trainer,
-        )
-        (folder / "checkpoint.ckpt").unlink(missing_ok=True)
-        return result
+        return train_on_search_splits(options, manifest, spec, spec.bin_size, folder, logger)
 
     return evaluate
 
