@@ -73,6 +73,15 @@ def _skipped(rel: str) -> bool:
     return "__pycache__" in parts or rel.endswith(".pyc") or parts[-1] == "RECORD"
 
 
+def _install_location_file(rel: str) -> bool:
+    """Files that record *where* a distribution was installed from, not its code: pip's
+    ``direct_url.json`` and an editable install's import hooks (``__editable__*``: the ``.pth``
+    and the finder module, which hold the absolute path of the source checkout). Hashing them
+    would make the same plugin code hash differently in two checkouts."""
+    name = rel.replace("\\", "/").split("/")[-1]
+    return name == "direct_url.json" or name.startswith("__editable__")
+
+
 def plugin_files_sha256(distribution: str) -> str:
     """The hash of the installed files of a distribution.
 
@@ -85,8 +94,10 @@ def plugin_files_sha256(distribution: str) -> str:
     -------
     str
         ``"sha256:<hex>"`` over the sorted (relative path, sha256 of the file's bytes) of the
-        files listed in the distribution's metadata, without ``__pycache__``, ``*.pyc`` and
-        ``RECORD``. Files listed but absent are hashed as ``"missing"``. For an editable install
+        files listed in the distribution's metadata, without ``__pycache__``, ``*.pyc``,
+        ``RECORD`` and the files that record where it was installed from (``direct_url.json``,
+        an editable install's ``__editable__*`` hooks), so the same code hashes the same in any
+        checkout. Files listed but absent are hashed as ``"missing"``. For an editable install
         (``pip install -e``; its file list holds only the import hook), the files of its
         top-level packages' source trees are added as ``<package>/<relative path>``.
 
@@ -113,7 +124,7 @@ def plugin_files_sha256(distribution: str) -> str:
     entries = []
     for item in files:
         rel = str(item).replace("\\", "/")
-        if _skipped(rel):
+        if _skipped(rel) or _install_location_file(rel):
             continue
         path = Path(str(item.locate()))
         entries.append((rel, _file_sha256(path) if path.is_file() else "missing"))

@@ -73,7 +73,10 @@ def test_plugin_files_hash_matches_a_direct_computation():
     entries = []
     for item in dist.files or []:
         rel = str(item)
-        if "__pycache__" in rel.split("/") or rel.endswith(".pyc") or rel.split("/")[-1] == "RECORD":
+        name = rel.split("/")[-1]
+        if "__pycache__" in rel.split("/") or rel.endswith(".pyc") or name == "RECORD":
+            continue
+        if name == "direct_url.json" or name.startswith("__editable__"):  # where, not what
             continue
         path = Path(str(item.locate()))
         entries.append((rel, hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "missing"))
@@ -165,3 +168,26 @@ def test_editable_install_hashes_its_package_sources(tmp_path, monkeypatch):
     assert plugin_files_sha256("toy-plugin-xyz") == first
     (package / "models.py").write_text("WIDTH = 16\n")
     assert plugin_files_sha256("toy-plugin-xyz") != first
+
+
+def test_editable_hash_does_not_depend_on_the_checkout_path(tmp_path, monkeypatch):
+    """Two checkouts of the same plugin code: their editable hooks and direct_url.json name
+    different paths, the hash is the same (a record made in one checkout verifies in another)."""
+    package = _fake_editable(tmp_path)
+    info = tmp_path / "toy_plugin_xyz-1.0.dist-info"
+    hook = tmp_path / "__editable___toy_plugin_xyz_1_0_finder.py"
+    (info / "RECORD").write_text(
+        "toy_plugin_xyz-1.0.dist-info/METADATA,,\n__editable___toy_plugin_xyz_1_0_finder.py,,\n"
+        "toy_plugin_xyz-1.0.dist-info/direct_url.json,,\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    hashes = []
+    for checkout in ("/home/a/benchsuite", "/scratch/b/clone"):
+        hook.write_text(f"MAPPING = {{'toy_plugin_xyz': '{checkout}/toy_plugin_xyz'}}\n")
+        (info / "direct_url.json").write_text(
+            f'{{"url": "file://{checkout}", "dir_info": {{"editable": true}}}}'
+        )
+        hashes.append(plugin_files_sha256("toy-plugin-xyz"))
+    assert hashes[0] == hashes[1]
+    (package / "models.py").write_text("WIDTH = 32\n")  # the code itself still counts
+    assert plugin_files_sha256("toy-plugin-xyz") != hashes[0]
