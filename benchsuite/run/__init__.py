@@ -12,7 +12,25 @@ harness, its record), :mod:`~benchsuite.run.evaluate` (``benchsuite evaluate``),
 
 from __future__ import annotations
 
-from benchsuite.run.matrix import Cell, build_matrix, parse_shard, shard_cells
-from benchsuite.run.runner import RunOptions, RunSummary, run_benchmark
+import importlib
+from typing import Any
 
 __all__ = ["Cell", "build_matrix", "parse_shard", "shard_cells", "RunOptions", "RunSummary", "run_benchmark"]
+
+# imported on first use, so a light submodule (e.g. ``matrix`` for ``--shard`` parsing) does not
+# pull in the runner, the harness and Lightning
+_LAZY = {
+    "Cell": "benchsuite.run.matrix",
+    "build_matrix": "benchsuite.run.matrix",
+    "parse_shard": "benchsuite.run.matrix",
+    "shard_cells": "benchsuite.run.matrix",
+    "RunOptions": "benchsuite.run.runner",
+    "RunSummary": "benchsuite.run.runner",
+    "run_benchmark": "benchsuite.run.runner",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'benchsuite.run' has no attribute {name!r}")

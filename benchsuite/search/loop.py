@@ -18,7 +18,6 @@ into the architect), the rest are trained.
 from __future__ import annotations
 
 import json
-import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -100,21 +99,12 @@ def _check_options(options: SearchOptions) -> None:
 
 
 def _shard(options: SearchOptions) -> tuple[int, int, str]:
-    """``(K, N, file tag)`` of ``--shard K/N`` (``(1, 1, "")`` unsharded)."""
+    """``(K, N, file tag)`` of ``--shard K/N`` (``(1, 1, "")`` unsharded), parsed like ``run --shard``."""
+    from benchsuite.run.matrix import parse_shard
+
     if not options.shard:
         return 1, 1, ""
-    match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", options.shard)
-    if not match:
-        raise ConfigError(
-            f"cannot parse shard {options.shard!r}",
-            source="--shard",
-            hint="use K/N with 1 <= K <= N, e.g. --shard 2/8",
-        )
-    k, n = int(match.group(1)), int(match.group(2))
-    if n < 1 or not 1 <= k <= n:
-        raise ConfigError(
-            f"shard {k}/{n} is out of range", source="--shard", hint="use K/N with 1 <= K <= N (K is 1-based)"
-        )
+    k, n = parse_shard(options.shard)
     return k, n, f"-{k}-of-{n}"
 
 
