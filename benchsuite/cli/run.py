@@ -51,6 +51,14 @@ def register(app: typer.Typer) -> None:
             None, "--model", "-m", help="Model name (repeat or comma-separate for several).", metavar="NAME"
         ),
         task: str = typer.Option(None, "--task", help="Only this task: binary or quantitative."),
+        tuned: list[Path] = typer.Option(
+            None,
+            "--tuned",
+            help="Train and score the model of this tuned profile (tuned.json of `benchsuite search "
+            "--tune`) with its overrides, as its own row MODEL+tuned-<sha8>; repeatable; instead of "
+            "--all/--model.",
+            metavar="FILE",
+        ),
         profile: str = typer.Option(
             "default", "--profile", help="Size/budget profile: smoke, default, converge, primer or paper."
         ),
@@ -141,6 +149,7 @@ def register(app: typer.Typer) -> None:
             cell_timeout=cell_timeout,
             jobs=jobs,
             threads_per_cell=threads_per_cell,
+            tuned=tuple(tuned or ()),
         )
         with stdout_to_stderr(as_json):
             summary = run_benchmark(options, console=Console(stderr=True))

@@ -55,6 +55,12 @@ def register(app: typer.Typer) -> None:
         accelerator: str = typer.Option(
             None, "--accelerator", help="Lightning accelerator (cpu, gpu, auto)."
         ),
+        threads: int = typer.Option(
+            1,
+            "--threads",
+            help="Intra-op threads of every candidate (recorded in search.json; the same count "
+            "gives the same scores on any machine).",
+        ),
         cache: Path = typer.Option(None, "--cache", help="Dataset cache folder (default $BENCHSUITE_CACHE)."),
         no_progress: bool = typer.Option(False, "--no-progress", help="No progress bar."),
         tune: str = typer.Option(
@@ -96,6 +102,7 @@ def register(app: typer.Typer) -> None:
             bin_size=bin_size,
             accelerator=accelerator,
             progress=not no_progress,
+            threads=threads,
         )
         if tune is not None or tune_space is not None:
             from benchsuite.errors import ConfigError

@@ -37,7 +37,7 @@ from benchsuite.leaderboard.columns import (
     metric_family,
     reference_ceiling,
 )
-from benchsuite.leaderboard.gather import Refusal, SourcedRecord, record_bin
+from benchsuite.leaderboard.gather import Refusal, SourcedRecord, record_bin, row_model_name
 from benchsuite.leaderboard.intervals import (
     Tie,
     bootstrap_key,
@@ -293,7 +293,7 @@ def _make_row(
     records = [it.record for it in group]
     return Row(
         kind=first["kind"],
-        model=first["model"]["name"],
+        model=row_model_name(first),
         task=first["task"],
         plugin=first["model"]["plugin"],
         distribution=first["model"]["distribution"],
@@ -342,7 +342,7 @@ def _build_board(
     for it in items:
         rec = it.record
         bin_key = record_bin(rec) if rec["kind"] == "ceiling" else None
-        groups.setdefault((rec["kind"], rec["model"]["name"], rec["task"], bin_key), []).append(it)
+        groups.setdefault((rec["kind"], row_model_name(rec), rec["task"], bin_key), []).append(it)
     all_columns = metric_columns(metric_names, include_extra=True)
     main_columns = metric_columns(
         metric_names | (set(MAIN_METRICS) - {"thresholded.pearson@*"}), include_extra=False

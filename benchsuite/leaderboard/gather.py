@@ -41,6 +41,7 @@ __all__ = [
     "GatherResult",
     "is_record_name",
     "record_bin",
+    "row_model_name",
     "find_record_files",
     "find_wandb_run_dirs",
     "gather_records",
@@ -60,6 +61,15 @@ def _positive_int(value: Any) -> int | None:
     if isinstance(value, int) and not isinstance(value, bool) and value > 0:
         return value
     return None
+
+
+def row_model_name(record: dict) -> str:
+    """The board's name of a record's model: the model name, ``+tuned-<sha8>`` for a cell of
+    ``benchsuite run --tuned`` (its own row, beside the untuned model's)."""
+    from benchsuite.run.tuned import record_variant
+
+    variant = record_variant(record)
+    return f"{record['model']['name']}+{variant}" if variant else str(record["model"]["name"])
 
 
 def record_bin(record: dict) -> int | None:
@@ -101,7 +111,7 @@ class SourcedRecord:
         return (
             rec["dataset"]["fingerprint"],
             rec["kind"],
-            rec["model"]["name"],
+            row_model_name(rec),
             rec["task"],
             int(rec["seed"]),
             record_bin(rec) if rec["kind"] == "ceiling" else None,

@@ -25,29 +25,42 @@ from benchsuite.leaderboard.formatting import (
 __all__ = ["ORIGIN_LEGEND", "board_legend", "board_markdown", "row_origin"]
 
 
-#: how the board marks rows not trained by the suite (Markdown and HTML legends)
+#: how the board marks rows not trained by the suite, or not hand-designed (Markdown and HTML legends)
 ORIGIN_LEGEND = (
     "pretrained: an already-trained model scored without training by the suite (its input adapted to "
     "the windows, its tracks mapped to the targets as its record states); probed: the same, with a "
     "ridge probe fitted on the training split mapping its outputs to the targets (not comparable to a "
-    "mapped row as is). Unmarked rows were trained by the suite. See docs/pretrained.md."
+    "mapped row as is); searched: an architecture found by benchsuite search on the train and "
+    "validation splits (its record names the architect, space, budget and seed), trained from scratch "
+    "like the baselines; tuned: a registered model trained with a tuned profile of benchsuite search "
+    "--tune (run --tuned; the row name ends in +tuned- and 8 hex digits of the profile). Unmarked rows are "
+    "hand-designed models trained by the suite. See docs/pretrained.md and docs/search.md."
 )
 
 
 def row_origin(row: Row) -> str | None:
-    """``"probed"``, ``"pretrained"`` or None (every record of the row trained by the suite).
+    """``"probed"``, ``"pretrained"``, ``"searched"``, ``"tuned"`` or None (a hand-designed model
+    trained by the suite with its own defaults).
 
-    Read from the records' ``provenance``: ``trained_by_suite: false`` marks a row pretrained,
-    ``adaptation.row_kind: "probed"`` probed (a row mixing the two is marked probed).
+    Read from the records: ``provenance.trained_by_suite: false`` marks a row pretrained,
+    ``provenance.adaptation.row_kind: "probed"`` probed (a row mixing the two is marked probed);
+    ``hyperparameters.build.search`` (an architecture document of ``benchsuite search``) searched;
+    ``hyperparameters.tuned`` (``benchsuite run --tuned``) tuned.
     """
     kinds = set()
     for item in row.records:
         prov = item.record.get("provenance") or {}
+        hyper = item.record.get("hyperparameters") or {}
         if prov.get("trained_by_suite") is False:
             kinds.add(str((prov.get("adaptation") or {}).get("row_kind") or "pretrained"))
-    if not kinds:
-        return None
-    return "probed" if "probed" in kinds else "pretrained"
+        elif isinstance((hyper.get("build") or {}).get("search"), dict):
+            kinds.add("searched")
+        elif isinstance(hyper.get("tuned"), dict):
+            kinds.add("tuned")
+    for kind in ("probed", "pretrained", "searched", "tuned"):
+        if kind in kinds:
+            return kind
+    return None
 
 
 def board_legend(board: Board) -> list[str]:

@@ -20,7 +20,7 @@ import logging
 import os
 import re
 import types
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -134,12 +134,16 @@ class RegisteredModel:
     distribution, version:
         The installed distribution providing the plugin (``"<direct>"`` / ``""`` when the
         plugin object was passed directly and is not part of an installed distribution).
+    tuned:
+        The tuned profile applied to ``spec`` (``benchsuite run --tuned``; see
+        :mod:`benchsuite.run.tuned`), or None.
     """
 
     spec: ModelSpec
     plugin: str
     distribution: str
     version: str
+    tuned: Mapping[str, Any] | None = None
 
     @property
     def name(self) -> str:

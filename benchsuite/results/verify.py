@@ -30,6 +30,7 @@ from __future__ import annotations
 import io
 import tempfile
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -275,14 +276,20 @@ def _retrain(
 
     from benchsuite.results.provenance import weights_sha256
     from benchsuite.run.runner import cell_dir, run_benchmark
+    from benchsuite.run.tuned import read_tuned, rewrite_tuned
 
     path = _bundle_for(record, provenance, bundle, scratch)
     _, cache = _dataset(record, path, cache_dir)
     options = _run_options(record, out=scratch, bundle=path, cache_dir=cache_dir)
+    name = record["model"]["name"]
+    tuned = rewrite_tuned(record, scratch / "tuned")
+    if tuned is not None:  # a cell of `run --tuned`: the same overrides, from the record
+        options = replace(options, models=(), task=None, tuned=(tuned,))
+        name = f"{name}+{read_tuned(tuned).variant}"
     summary = run_benchmark(options, registry=registry, console=Console(file=io.StringIO()))
     if summary.failed:
         raise RecordError(f"the re-run failed: {summary.failed[0].error}")
-    folder = cell_dir(scratch / cache.fingerprint[:12], record["model"]["name"], record["task"], options.seed)
+    folder = cell_dir(scratch / cache.fingerprint[:12], name, record["task"], options.seed)
     rerun = read_record(folder / "record.json")
     return rerun["metrics"], weights_sha256(folder / "checkpoint.ckpt")
 

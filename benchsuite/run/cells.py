@@ -54,10 +54,10 @@ def run_cell(ctx: RunContext, cell: Cell) -> CellOutcome:
     from benchsuite.train.fit import resolve_training
 
     options = ctx.options
-    registered = ctx.registry.models[cell.model]
-    folder = cell_dir(ctx.root, cell.model, cell.task, options.seed)
+    registered = ctx.registered(cell)
+    folder = cell_dir(ctx.root, cell.name, cell.task, options.seed)
     record_path = folder / RECORD_NAME
-    label = f"{cell.model}/{cell.task}"
+    label = str(cell)
     started = time.perf_counter()
     if registered.spec.evaluate_only:
         return _run_pretrained(ctx, cell, registered, folder, label)
@@ -75,7 +75,7 @@ def run_cell(ctx: RunContext, cell: Cell) -> CellOutcome:
 
     try:
         config = _wandb_config(ctx, cell, registered, settings)
-        with wandb_run(ctx, name=f"{cell.model}/{cell.task}/seed{options.seed}", config=config) as run:
+        with wandb_run(ctx, name=f"{cell}/seed{options.seed}", config=config) as run:
             train_info = usable_train_info(folder, options.profile, settings)
             if train_info is not None:
                 discard_scratch(folder)
@@ -88,7 +88,7 @@ def run_cell(ctx: RunContext, cell: Cell) -> CellOutcome:
                 train_info = _train(ctx, cell, registered, settings, folder, label, run)
             if not ctx.main or train_info is None:
                 return CellOutcome(
-                    cell.model,
+                    cell.name,
                     cell.task,
                     "trained-only",
                     time.perf_counter() - started,
@@ -106,7 +106,7 @@ def _failed(
 ) -> CellOutcome:
     """The ``"failed"`` outcome of a cell, reported with its plugin's name."""
     return CellOutcome(
-        cell.model,
+        cell.name,
         cell.task,
         "failed",
         time.perf_counter() - started,
@@ -131,7 +131,7 @@ def _done(
     shown = ", ".join(f"{k}={fmt_metric(v)}" for k, v in metrics.items() if v is not None)
     ctx.console.print(f"[green]done[/] {escape(label)} in {elapsed:.1f}s  {escape(shown)}", highlight=False)
     return CellOutcome(
-        cell.model, cell.task, status, elapsed, metrics=metrics, record=record_path, plugin=registered.tag
+        cell.name, cell.task, status, elapsed, metrics=metrics, record=record_path, plugin=registered.tag
     )
 
 
@@ -156,7 +156,7 @@ def _run_pretrained(
     if record is not None:
         ctx.console.print(f"[dim]finished[/] {escape(label)} (record exists, skipped)", highlight=False)
         return CellOutcome(
-            cell.model,
+            cell.name,
             cell.task,
             "skipped",
             0.0,
@@ -165,10 +165,10 @@ def _run_pretrained(
             plugin=registered.tag,
         )
     if not ctx.main:
-        return CellOutcome(cell.model, cell.task, "trained-only", 0.0, plugin=registered.tag)
+        return CellOutcome(cell.name, cell.task, "trained-only", 0.0, plugin=registered.tag)
     config = {"model": cell.model, "task": cell.task, "plugin": registered.plugin, "evaluate_only": True}
     try:
-        with wandb_run(ctx, name=f"{cell.model}/{cell.task}/seed{options.seed}", config=config) as run:
+        with wandb_run(ctx, name=f"{cell}/seed{options.seed}", config=config) as run:
             ctx.console.print(
                 f"[bold]scoring[/] {escape(label)} (evaluate-only, not trained)", highlight=False
             )
@@ -204,7 +204,7 @@ def finished_cell(ctx: RunContext, cell: Cell) -> CellOutcome | None:
     reports them). Cheap, so a run checks every cell before starting worker processes."""
     from benchsuite.train.fit import resolve_training
 
-    registered = ctx.registry.models[cell.model]
+    registered = ctx.registered(cell)
     if registered.spec.evaluate_only:
         return None
     try:
@@ -213,8 +213,8 @@ def finished_cell(ctx: RunContext, cell: Cell) -> CellOutcome | None:
         )
     except Exception:  # noqa: BLE001 - run_cell reports it with the plugin's name
         return None
-    folder = cell_dir(ctx.root, cell.model, cell.task, ctx.options.seed)
-    skipped = _skip_if_finished(ctx, cell, settings, folder, f"{cell.model}/{cell.task}")
+    folder = cell_dir(ctx.root, cell.name, cell.task, ctx.options.seed)
+    skipped = _skip_if_finished(ctx, cell, settings, folder, str(cell))
     if skipped is not None:
         skipped.plugin = registered.tag
     return skipped
@@ -241,7 +241,7 @@ def _skip_if_finished(
         return None
     discard_scratch(folder)
     ctx.console.print(f"[dim]finished[/] {escape(label)} (record exists, skipped)", highlight=False)
-    return CellOutcome(cell.model, cell.task, "skipped", 0.0, metrics=headline(record), record=record_path)
+    return CellOutcome(cell.name, cell.task, "skipped", 0.0, metrics=headline(record), record=record_path)
 
 
 def _wandb_config(
@@ -262,6 +262,7 @@ def _wandb_config(
         "seed": options.seed,
         "build_hparams": registered.spec.hparams(model_size_profile(options.profile)),
         "training": settings.to_dict(),
+        **({"tuned": dict(registered.tuned)} if registered.tuned else {}),
     }
 
 

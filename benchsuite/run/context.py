@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from benchsuite.evaluate import EvalOptions
     from benchsuite.plugins.manager import RegisteredModel, Registry
     from benchsuite.results.wandb_logging import WandbRun
+    from benchsuite.run.matrix import Cell
     from benchsuite.run.runner import RunOptions
 
 __all__ = ["RECORD_NAME", "RunContext", "is_main_process", "report_failure", "wandb_run", "write_and_log"]
@@ -51,6 +52,12 @@ class RunContext:
     device: str
     trainer_kwargs: dict[str, Any]
     main: bool
+
+    def registered(self, cell: Cell) -> RegisteredModel:
+        """The registered model of ``cell``, with its tuned profile applied for a ``run --tuned`` cell."""
+        from benchsuite.run.tuned import apply_tuned
+
+        return apply_tuned(self.registry.models[cell.model], cell, self.options.tuned)
 
 
 def is_main_process() -> bool:

@@ -119,8 +119,8 @@ def run_cell_guarded(ctx: RunContext, cell: Cell) -> CellOutcome:
     """
     from benchsuite.plugins.state import HARNESS_FIELDS, capture, describe_changes, redirect_stdout, restore
 
-    registered = ctx.registry.models[cell.model]
-    folder = cell_dir(ctx.root, cell.model, cell.task, ctx.options.seed)
+    registered = ctx.registered(cell)
+    folder = cell_dir(ctx.root, cell.name, cell.task, ctx.options.seed)
     folder.mkdir(parents=True, exist_ok=True)
     before = capture()
     try:
@@ -243,9 +243,7 @@ class CellProcess:
     def start(cls, ctx: RunContext, cell: Cell) -> CellProcess:
         """Write the job into the cell's folder and launch the worker in its own session."""
         folder = write_job(ctx, cell)
-        ctx.console.print(
-            f"[bold]starting[/] {escape(cell.model)}/{cell.task} in a worker process", highlight=False
-        )
+        ctx.console.print(f"[bold]starting[/] {escape(str(cell))} in a worker process", highlight=False)
         with open(folder / CELL_LOG, "ab") as log:
             process = subprocess.Popen(
                 [sys.executable, "-m", "benchsuite.run.worker", str(folder / JOB_NAME)],
@@ -296,13 +294,13 @@ class CellProcess:
 
 def write_job(ctx: RunContext, cell: Cell) -> Path:
     """Write the worker job of ``cell`` into its folder (created); the folder."""
-    folder = cell_dir(ctx.root, cell.model, cell.task, ctx.options.seed)
+    folder = cell_dir(ctx.root, cell.name, cell.task, ctx.options.seed)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / OUTCOME_NAME).unlink(missing_ok=True)
     job = {
         "options": options_to_json(ctx.options, ctx.bundle),
         "num_threads": ctx.options.threads_per_cell,  # same intra-op threads, same numbers
-        "cell": {"model": cell.model, "task": cell.task},
+        "cell": {"model": cell.model, "task": cell.task, "variant": cell.variant},
         "plugins": {
             "allow": ctx.registry.load_args.get("allow"),
             "extra": plugin_refs(ctx.registry.load_args.get("extra", ())),
@@ -328,10 +326,10 @@ def worker_env(ctx: RunContext) -> dict[str, str]:
 
 def failed_outcome(ctx: RunContext, cell: Cell, folder: Path, message: str, elapsed: float) -> CellOutcome:
     """Report a cell whose worker failed (``message``; the log is named) and its outcome."""
-    registered = ctx.registry.models[cell.model]
-    label = f"{cell.model}/{cell.task}"
+    registered = ctx.registered(cell)
+    label = str(cell)
     error = report_failure(ctx, label, f"{message}; log: {folder / CELL_LOG}", registered)
-    return CellOutcome(cell.model, cell.task, "failed", elapsed, error=error, plugin=registered.tag)
+    return CellOutcome(cell.name, cell.task, "failed", elapsed, error=error, plugin=registered.tag)
 
 
 def outcome_written(folder: Path) -> bool:
@@ -353,9 +351,9 @@ def finished_outcome(
     finally:
         path.unlink(missing_ok=True)
         (folder / JOB_NAME).unlink(missing_ok=True)
-    label = f"{cell.model}/{cell.task}"
+    label = str(cell)
     if outcome.status == "failed":
-        report_failure(ctx, label, outcome.error or "failed", ctx.registry.models[cell.model])
+        report_failure(ctx, label, outcome.error or "failed", ctx.registered(cell))
     else:
         ctx.console.print(
             f"[green]{outcome.status}[/] {escape(label)} in a worker process in {elapsed:.1f}s",

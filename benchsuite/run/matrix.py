@@ -42,13 +42,20 @@ _SHARD = re.compile(r"\s*(\d+)\s*/\s*(\d+)\s*")
 
 @dataclass(frozen=True, order=True)
 class Cell:
-    """One (model, task) cell of the matrix."""
+    """One (model, task) cell of the matrix; ``variant`` is ``tuned-<sha8>`` for a cell of
+    ``run --tuned`` (:mod:`benchsuite.run.tuned`), else empty."""
 
     model: str
     task: str
+    variant: str = ""
+
+    @property
+    def name(self) -> str:
+        """The cell's folder and display name: the model, ``+variant`` for a tuned cell."""
+        return f"{self.model}+{self.variant}" if self.variant else self.model
 
     def __str__(self) -> str:
-        return f"{self.model}/{self.task}"
+        return f"{self.name}/{self.task}"
 
 
 def build_matrix(

@@ -184,9 +184,7 @@ def _table(running: list[Any], done: int, total: int) -> Table:
     table.add_column("elapsed", justify="right")
     table.add_column("stage")
     for proc in running:
-        table.add_row(
-            escape(f"{proc.cell.model}/{proc.cell.task}"), f"{proc.elapsed:.0f}s", cell_stage(proc.folder)
-        )
+        table.add_row(escape(str(proc.cell)), f"{proc.elapsed:.0f}s", cell_stage(proc.folder))
     return table
 
 
@@ -276,6 +274,6 @@ def _run_fresh(ctx: RunContext, cells: list[Cell], jobs: int, live: Live | None)
 def _not_started(ctx: RunContext, cell: Cell, exc: BaseException) -> CellOutcome:
     from benchsuite.run.context import report_failure
 
-    registered = ctx.registry.models[cell.model]
-    error = report_failure(ctx, f"{cell.model}/{cell.task}", exc, registered)
-    return CellOutcome(cell.model, cell.task, "failed", error=error, plugin=registered.tag)
+    registered = ctx.registered(cell)
+    error = report_failure(ctx, str(cell), exc, registered)
+    return CellOutcome(cell.name, cell.task, "failed", error=error, plugin=registered.tag)

@@ -87,7 +87,7 @@ class PoolWorker:
         folder = write_job(self.ctx, cell)
         self.cell, self.folder, self.started = cell, folder, time.perf_counter()
         self.ctx.console.print(
-            f"[bold]starting[/] {escape(cell.model)}/{cell.task} in worker {self.index}", highlight=False
+            f"[bold]starting[/] {escape(str(cell))} in worker {self.index}", highlight=False
         )
         stdin: IO[bytes] | None = self.process.stdin
         try:

@@ -125,6 +125,7 @@ class RunOptions:
     cell_timeout: float | None = None
     jobs: int | None = 1
     threads_per_cell: int = 1
+    tuned: tuple[Path, ...] = ()
 
     def runs_ceilings(self) -> bool:
         """Ceilings are computed by unsharded runs and by shard 1 only."""
@@ -136,9 +137,20 @@ class RunOptions:
 def select_cells(options: RunOptions, registry: Registry) -> list[Cell]:
     """The cells of this invocation: the matrix of the selection, then this shard of it."""
     shard = parse_shard(options.shard) if options.shard else None
-    cells = build_matrix(
-        registry.models, names=options.models, all_models=options.all_models, task=options.task
-    )
+    if options.tuned:
+        from benchsuite.run.tuned import tuned_cells
+
+        if options.models or options.all_models or options.task:
+            raise ConfigError(
+                "--tuned selects its cells itself (the model and task of each tuned profile)",
+                source="--tuned",
+                hint="drop --model/--all/--task, or run them in a separate invocation",
+            )
+        cells = tuned_cells(options.tuned, registry, options.profile)
+    else:
+        cells = build_matrix(
+            registry.models, names=options.models, all_models=options.all_models, task=options.task
+        )
     return shard_cells(cells, *shard) if shard else cells
 
 
@@ -191,7 +203,7 @@ def run_benchmark(
             outcomes.extend(run_ceilings(ctx))
         for cell, reason in not_applicable:  # a task the bundle cannot support: one line, not a failure
             console.print(f"[dim]not applicable[/] {escape(str(cell))}: {escape(reason)}", highlight=False)
-            outcomes.append(CellOutcome(cell.model, cell.task, "not-applicable", error=reason))
+            outcomes.append(CellOutcome(cell.name, cell.task, "not-applicable", error=reason))
         outcomes.extend(_run_cells(ctx, cells))
     return RunSummary(
         outcomes,

@@ -251,6 +251,7 @@ def model_record(
             "trainer": train_info.get("trainer"),
             "best_val_loss": train_info.get("best_val_loss"),
             "threads_per_cell": _intra_op_threads(),
+            **({"tuned": dict(registered.tuned)} if registered.tuned else {}),
         },
         seed=seed,
         evaluation=dict(evaluation),

@@ -84,7 +84,7 @@ def run_job(path: Path, contexts: dict[str, Any], *, own_log: bool) -> None:
         registry = load_plugins(allow=plugins["allow"], extra=[resolve_ref(ref) for ref in plugins["extra"]])
         contexts[key] = _prepare(options, registry, Console(file=sys.stderr, width=200))
     ctx = contexts[key]
-    cell = Cell(job["cell"]["model"], job["cell"]["task"])
+    cell = Cell(job["cell"]["model"], job["cell"]["task"], job["cell"].get("variant", ""))
     if own_log:
         with open(path.parent / CELL_LOG, "a", encoding="utf-8") as log, contextlib.redirect_stderr(log):
             outcome = run_cell_guarded(dataclasses.replace(ctx, console=Console(file=log, width=200)), cell)

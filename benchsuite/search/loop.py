@@ -66,6 +66,7 @@ class SearchOptions:
     accelerator: str | None = None
     progress: bool = True
     space: SearchSpace | None = None
+    threads: int = 1
 
 
 @dataclass
@@ -90,7 +91,7 @@ def _check_options(options: SearchOptions) -> None:
             source="--architect",
             hint=f"use one of {', '.join(ARCHITECTS)}",
         )
-    for name in ("candidates", "steps", "bin_size"):
+    for name in ("candidates", "steps", "bin_size", "threads"):
         if int(getattr(options, name)) < 1:
             flag = "--" + name.replace("_", "-")
             raise ConfigError(
@@ -137,6 +138,7 @@ def _config(options: SearchOptions, space: SearchSpace, fingerprint: str) -> dic
         "profile": options.profile,
         "bin_size": options.bin_size if options.task == "quantitative" else 1,
         "dropout": options.dropout,
+        "threads": options.threads,
         "space": space.to_dict(),
         "bundle_fingerprint": fingerprint,
     }
@@ -293,6 +295,7 @@ def run_search(
     """
     from benchsuite.data.manifest import load_manifest
     from benchsuite.data.prepare import prepare_dataset
+    from benchsuite.run.parallel import cell_threads
 
     console = console or Console(stderr=True)
     _check_options(options)
@@ -318,14 +321,17 @@ def run_search(
     group = f"search-{options.architect}-{options.task}-seed{options.seed}-{cache.fingerprint[:8]}"
     result = SearchResult(None, None, resumed=sorted(i for i in finished if i in mine))
     best = _best(list(finished.values()))
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        disable=not options.progress,
-    ) as progress:
+    with (
+        Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            disable=not options.progress,
+        ) as progress,
+        cell_threads(options.threads),
+    ):
         bar = progress.add_task(_describe(options, best), total=len(mine), completed=len(result.resumed))
         for index in mine:
             if index in finished:

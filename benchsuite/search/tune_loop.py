@@ -90,6 +90,7 @@ def run_tuning(
     from benchsuite.data.manifest import load_manifest
     from benchsuite.data.prepare import prepare_dataset
     from benchsuite.plugins import load_plugins
+    from benchsuite.run.parallel import cell_threads
     from benchsuite.train.fit import model_size_profile
 
     console = console or Console(stderr=True)
@@ -117,6 +118,7 @@ def run_tuning(
         "seed": options.seed,
         "steps": options.steps,
         "profile": options.profile,
+        "threads": options.threads,
         "space": space.to_dict(),
         "bundle_fingerprint": cache.fingerprint,
     }
@@ -131,14 +133,17 @@ def run_tuning(
     mine = [i for i in range(options.candidates) if i % n == k - 1]
     result = SearchResult(None, None, resumed=sorted(i for i in finished if i in mine))
     metric = VAL_METRIC[options.task]
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        disable=not options.progress,
-    ) as progress:
+    with (
+        Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            disable=not options.progress,
+        ) as progress,
+        cell_threads(options.threads),
+    ):
         bar = progress.add_task(f"tune {model}", total=len(mine), completed=len(result.resumed))
         for index in (i for i in mine if i not in finished):
             choices = architect.propose(index)

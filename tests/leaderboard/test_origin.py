@@ -56,14 +56,35 @@ def _board(tmp_path):
     write(root / "enformer-port" / "quantitative" / "seed0", _pretrained(base, "pretrained"))
     probe = make_record("nt-probe", means={"wholechrom_common.pearson": 0.4})
     write(root / "nt-probe" / "quantitative" / "seed0", _pretrained(probe, "probed"))
-    (board,) = build_boards(gather_records(records=[tmp_path / "runs"]).records)
+    search = {"architect": "tpe", "space": "amber-like", "seed": 0, "candidates": 8, "steps": 12}
+    searched = make_record(
+        "amber-0123456789",
+        means={"wholechrom_common.pearson": 0.45},
+        hyperparameters={"build": {"search": search}},
+    )
+    write(root / "amber-0123456789" / "quantitative" / "seed0", searched)
+    tuned = make_record(
+        "trained",
+        means={"wholechrom_common.pearson": 0.55},
+        hyperparameters={"tuned": {"variant": "tuned-0badc0de", "build": {"channels": 12}}},
+    )
+    write(root / "trained+tuned-0badc0de" / "quantitative" / "seed0", tuned)
+    gathered = gather_records(records=[tmp_path / "runs"])
+    assert not gathered.conflicts  # the tuned record has its own key beside the untuned one
+    (board,) = build_boards(gathered.records)
     return board
 
 
 def test_rows_are_marked_by_origin(tmp_path):
     board = _board(tmp_path)
     origins = {row.model: row_origin(row) for row in board.rows}
-    assert origins == {"trained": None, "enformer-port": "pretrained", "nt-probe": "probed"}
+    assert origins == {
+        "trained": None,
+        "trained+tuned-0badc0de": "tuned",
+        "amber-0123456789": "searched",
+        "enformer-port": "pretrained",
+        "nt-probe": "probed",
+    }
 
 
 def test_markdown_and_html_show_the_marks(tmp_path):
@@ -74,3 +95,4 @@ def test_markdown_and_html_show_the_marks(tmp_path):
     html = leaderboard_table(board)
     assert 'enformer-port <span class="origin">(pretrained)</span>' in html
     assert 'nt-probe <span class="origin">(probed)</span>' in html
+    assert "amber-0123456789 *(searched)*" in text and "trained+tuned-0badc0de *(tuned)*" in text

@@ -141,6 +141,7 @@ def make_record(
     ci95: Mapping[str, Sequence[float]] | None = None,
     plugin: str | None = None,
     distribution: str = "benchsuite",
+    hyperparameters: Mapping[str, object] | None = None,
 ) -> dict:
     """A valid, checksummed record built by build_record.
 
@@ -148,7 +149,8 @@ def make_record(
     models and ceilings, the input length for binary models), the common bin and the input
     length. A ceiling also gets ``hyperparameters={"bin_size": ...}`` and
     ``tables["ceiling"]`` like ``benchsuite run`` writes them. ``plugin`` defaults to
-    ``benchsuite.baselines`` for models and ``benchsuite`` for ceilings.
+    ``benchsuite.baselines`` for models and ``benchsuite`` for ceilings; ``hyperparameters``
+    are merged into a model's defaults.
     """
     m = dict(FULL_MEANS if means is None else means)
     m.update(overrides or {})
@@ -164,10 +166,10 @@ def make_record(
         # tiles behind each threshold (one per threshold of the factory's thresholded metrics)
         "thresholded": {"n_sequences": {"2": 303, "10": 48}},
     }
-    hyperparameters: dict = {"lr": 1e-3, "batch_size": 64, "loss": "poisson"}
+    hyper: dict = {"lr": 1e-3, "batch_size": 64, "loss": "poisson", **dict(hyperparameters or {})}
     if kind == "ceiling":
         tables["ceiling"] = {"kind": model, "bin_size": bin_size}
-        hyperparameters = {"bin_size": bin_size}
+        hyper = {"bin_size": bin_size}
     default_plugin = "benchsuite.baselines" if kind == "model" else "benchsuite"
     return build_record(
         kind=kind,
@@ -179,7 +181,7 @@ def make_record(
         dataset_name=dataset_name,
         dataset_fingerprint=fingerprint,
         profile="smoke",
-        hyperparameters=hyperparameters,
+        hyperparameters=hyper,
         seed=seed,
         evaluation=evaluation(
             m, not_applicable=not_applicable, figures=figures, tables=tables, bootstrap=bootstrap, ci95=ci95
