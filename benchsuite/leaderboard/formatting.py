@@ -27,6 +27,8 @@ __all__ = [
     "md_code",
     "md_escape",
     "na_notes",
+    "precision_note",
+    "record_precision",
     "record_machines",
     "tie_text",
 ]
@@ -72,6 +74,37 @@ def _record_machine(record: Mapping) -> str:
 def record_machines(board: Board) -> list[str]:
     """Distinct machines (CPU/GPU/torch) on which the board's records were computed."""
     return sorted({_record_machine(r.record) for row in board.all_rows for r in row.records})
+
+
+def record_precision(record: Mapping) -> str:
+    """The training precision of a model record (``hyperparameters.trainer.precision``, e.g.
+    ``32-true`` or ``bf16-mixed``); ``"?"`` when it was not recorded."""
+    trainer = (record.get("hyperparameters") or {}).get("trainer") or {}
+    return str(trainer.get("precision") or "?") if isinstance(trainer, Mapping) else "?"
+
+
+def precision_note(board: Board) -> str | None:
+    """A warning when the ranked rows were trained at more than one precision (which rows at
+    which), else None: a reduced precision moves results, so a mixed ranking must say so."""
+    by_precision: dict[str, list[str]] = {}
+    for row in board.rows:
+        if row.kind == "ceiling":
+            continue
+        for precision in sorted({record_precision(r.record) for r in row.records}):
+            by_precision.setdefault(precision, []).append(f"{row.label} / {row.task}")
+    if len(by_precision) < 2:
+        return None
+    parts = [
+        f"{precision}: {len(rows)} row{'s' if len(rows) != 1 else ''}"
+        + (f" ({', '.join(rows)})" if len(rows) <= 6 else "")
+        for precision, rows in sorted(by_precision.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    ]
+    return (
+        "⚠ Mixed training precisions in this ranking: "
+        + "; ".join(parts)
+        + ". Reduced precision (e.g. bf16-mixed) changes the numbers, so rows of different precisions "
+        "are not strictly comparable; rerun them at one precision (--precision) to compare them."
+    )
 
 
 def _number(x: float, metric: str | None) -> str:

@@ -18,6 +18,7 @@ from benchsuite.leaderboard.formatting import (
     md_code,
     md_escape,
     na_notes,
+    precision_note,
     record_machines,
     tie_text,
 )
@@ -91,6 +92,7 @@ def board_legend(board: Board) -> list[str]:
         "of the same cell with other content exists and neither is verified or signed (see Conflicts). "
         "What each of these proves: docs/trust.md.",
         *([ORIGIN_LEGEND] if any(row_origin(r) for r in board.rows) else []),
+        *([note] if (note := precision_note(board)) else []),
     ]
 
 
