@@ -121,7 +121,8 @@ class EvalResult(_Metrics):
     tables:
         Supporting tables (scale factors, counts, CAGI5 rows, motif matches, ...).
     figures:
-        ``name -> PNG path``.
+        ``name -> figure data file`` (``<stem>.json``; drawn by
+        :func:`benchsuite.evaluate.figures_render.render_figure`).
     not_applicable:
         ``family or metric name -> reason``.
     timings:

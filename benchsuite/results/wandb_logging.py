@@ -272,7 +272,8 @@ class WandbRun:
             ``EvalResult.metrics`` (``name -> {"mean", "per_target"}``); stored flattened, see
             :func:`flatten_metrics`.
         figures:
-            ``name -> PNG path``; missing files are skipped with a warning.
+            ``name -> path``; PNGs are logged (missing ones skipped with a warning), figure data
+            files (``.json``, drawn on demand by ``benchsuite figures``) are not.
         """
         if self._run is None:
             return
@@ -282,6 +283,8 @@ class WandbRun:
         self._run.summary.update(flat)
         images = {}
         for fig_name, path in (figures or {}).items():
+            if Path(path).suffix.lower() != ".png":  # figure data (drawn on demand), not an image
+                continue
             if not Path(path).is_file():
                 log.warning("W&B: figure %s (%s) does not exist; not logged", fig_name, path)
                 continue

@@ -109,3 +109,40 @@ def planted_world(tmp_path_factory: pytest.TempPathFactory) -> PlantedWorld:
     database = write_meme(folder / "db.meme", planted + decoys)
     codes = embed_motifs(rng, planted, 400, 200, per_seq=2)
     return PlantedWorld(planted=planted, decoys=decoys, database=Path(database), codes=codes)
+
+
+@dataclass
+class LogoData:
+    """Logo figure data written by the motif family (``_write_outputs``) for made-up matches."""
+
+    path: Path  # motif_logos.json
+    ppms: np.ndarray  # (F, w, 4) every filter's PPM
+    matches: list[dict]
+    motifs: list[Motif]
+
+
+def write_logo_data(folder: Path, n_filters: int, unmatched: Sequence[int] = (), seed: int = 0) -> LogoData:
+    """Random filters; filter f matches database motif ``f % 3`` with q = a seeded random value,
+    except the ``unmatched`` ones (no match at q < 0.05); the logo data written to ``folder``."""
+    from benchsuite.evaluate.motifs.filters import FilterPPMs
+    from benchsuite.evaluate.motifs.recovery import _write_outputs
+
+    rng = np.random.default_rng(seed)
+    motifs = random_motifs(rng, 3, "MA")
+    ppms = rng.dirichlet(np.full(4, 0.3), size=(n_filters, 7))
+    q = rng.permutation(n_filters) * 1e-4 + 1e-6
+    filt = FilterPPMs(ppms=ppms, n_sites=rng.integers(1, 50, n_filters), max_activation=np.ones(n_filters))
+    matches = [
+        {
+            "filter": f,
+            "best_motif": motifs[f % 3].name,
+            "best_q": 0.5 if f in unmatched else float(q[f]),
+            "best_p": 0.1,
+            "n_matches": 0 if f in unmatched else 1,
+            "n_sites": int(filt.n_sites[f]),
+            "decoy": False,
+        }
+        for f in range(n_filters)
+    ]
+    path = _write_outputs(folder, filt, matches, motifs, 0.05)
+    return LogoData(path=path, ppms=ppms, matches=matches, motifs=motifs)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import json
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -29,6 +29,7 @@ from tests.evaluate.conftest_motifs import (
     SmallConvNet,
     embed_motifs,
     set_log_odds_filters,
+    write_logo_data,
 )
 
 planted_world = conftest_motifs.planted_world  # module-scoped fixture
@@ -235,6 +236,32 @@ def test_plot_motif_logos_writes_png(tmp_path):
         plot_motif_logos(ppms, ["a"], tmp_path / "x.png")
 
 
+def test_logo_data_holds_the_best_matched_filters_and_no_png(tmp_path):
+    from benchsuite.evaluate.motifs.recovery import MAX_LOGOS
+
+    n = MAX_LOGOS + 6
+    data = write_logo_data(tmp_path, n, unmatched=(3, 5))
+    doc = json.loads(data.path.read_text(encoding="utf-8"))
+    matched = [m for m in data.matches if m["n_matches"] > 0]
+    best = sorted(m["filter"] for m in sorted(matched, key=lambda m: m["best_q"])[:MAX_LOGOS])
+    assert doc["name"] == "motifs.logos" and doc["kind"] == "motif_logos" and doc["matched"] is True
+    assert doc["filters"] == best and 3 not in best and 5 not in best
+    assert doc["best_q"] == [data.matches[f]["best_q"] for f in best]
+    assert doc["best_motif"] == [data.motifs[f % 3].name for f in best]
+    m = data.motifs[best[0] % 3]
+    q = data.matches[best[0]]["best_q"]
+    assert doc["titles"][0] == f"filter {best[0]}: {m.name} {m.alt_name} (q={q:.2g})"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["filters.meme", "motif_logos.json"]
+
+
+def test_logo_data_without_matches_shows_the_filters_with_most_sites(tmp_path):
+    data = write_logo_data(tmp_path, 20, unmatched=range(20))
+    doc = json.loads(data.path.read_text(encoding="utf-8"))
+    most = sorted(data.matches, key=lambda m: (-m["n_sites"], m["filter"]))[:16]
+    assert doc["matched"] is False and doc["filters"] == sorted(m["filter"] for m in most)
+    assert doc["titles"] == [f"filter {f}: no match at q<0.05" for f in doc["filters"]]
+
+
 def test_missing_database_is_an_input_error(tmp_path):
     with pytest.raises(InputFileError, match="motif database not found"):
         motif_recovery(SmallConvNet(2), None, np.zeros((2, 30), dtype=np.uint8), tmp_path / "none.meme")
@@ -264,9 +291,9 @@ def test_planted_filters_recover_planted_motifs(planted_world, tmp_path):
     assert result.mean_best_q == pytest.approx(np.mean([m["best_q"] for m in result.matches]))
     assert all(m["best_q"] >= m["best_p"] for m in result.matches)
     assert result.mean_best_q < 1e-3
-    # outputs: logos and the filters as a MEME file
-    assert result.figure is not None and result.figure.endswith(".png")
-    assert Path(result.figure).read_bytes()[:4] == b"\x89PNG"
+    # outputs: the logos' data (no PNG) and the filters as a MEME file
+    assert result.figure == str(tmp_path / "motif_logos.json")
+    assert not list(tmp_path.glob("*.png"))
     filters = read_meme(tmp_path / "filters.meme")
     assert len(filters) == N_PLANTED and filters[0].width == model.conv1.kernel_size[0]
 

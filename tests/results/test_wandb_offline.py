@@ -85,9 +85,11 @@ def test_offline_run_folder_alone_rebuilds_the_board(tmp_path, monkeypatch):
         if index == 0:
             _train_tiny(run.lightning_logger())
         figure = _png(cell / "figures" / "motif_logos.png")
-        rec = make_record(
-            model, task, kind=kind, overrides=overrides, figures={"motif_logos": str(figure)}, wandb=ref
-        )
+        data = cell / "figures" / "interpret" / "pairs.json"  # figure data: drawn on demand, not logged
+        data.parent.mkdir(parents=True, exist_ok=True)
+        data.write_text("{}", encoding="utf-8")
+        figures = {"motif_logos": str(figure), "interpret.pairs": str(data)}
+        rec = make_record(model, task, kind=kind, overrides=overrides, figures=figures, wandb=ref)
         path = write_record(cell / "record.json", rec)
         run.log_final(rec["metrics"], rec["figures"])
         run.save_record(path)
@@ -98,7 +100,8 @@ def test_offline_run_folder_alone_rebuilds_the_board(tmp_path, monkeypatch):
         assert saved.is_file() and not saved.is_symlink()
         assert saved.read_bytes() == path.read_bytes()
         assert read_record(saved)["wandb"]["id"] == ref["id"]
-        assert list((run_dir / "files" / "media" / "images" / "figures").glob("motif_logos*.png"))
+        images = run_dir / "files" / "media" / "images" / "figures"
+        assert list(images.glob("motif_logos*.png")) and not list(images.glob("interpret*"))
         run_dirs.append(run_dir)
 
     history = next(run_dirs[0].glob("run-*.wandb")).read_bytes()

@@ -31,7 +31,7 @@ from benchsuite.errors import DatasetError
 from benchsuite.evaluate.families.base import Context, Family
 from benchsuite.evaluate.interpret import protocol
 from benchsuite.evaluate.interpret.attributions import corrected_saliency, position_magnitude
-from benchsuite.evaluate.interpret.figures import draw_figures
+from benchsuite.evaluate.interpret.figures import write_figures
 from benchsuite.evaluate.interpret.gia_scores import score_gia
 from benchsuite.evaluate.interpret.scores import (
     auroc,
@@ -169,7 +169,7 @@ class Interpret(Family):
         if ctx.out_dir is not None:
             t0 = time.perf_counter()
             out.figures.update(
-                draw_figures(ctx, plan, truth, cells, idx, mine, reference, first_saliency, table)
+                write_figures(ctx, plan, truth, cells, idx, mine, reference, first_saliency, table)
             )
             timings["figures"] = time.perf_counter() - t0
         table.update(
@@ -294,9 +294,9 @@ def _seqlets(ctx: Context, out: FamilyResult, gradients: tuple[np.ndarray, np.nd
     else:
         out.put_scalar("interpret.seqlet_recovery", recovery)
     if ctx.out_dir is not None and report["best"]:
-        from benchsuite.evaluate.interpret.figures import draw_seqlets
+        from benchsuite.evaluate.interpret.figures import write_seqlets
 
-        path = draw_seqlets(
+        path = write_seqlets(
             report["best"], magnitude, codes, names, report["width"], Path(ctx.out_dir) / "interpret"
         )
         out.figures["interpret.seqlets"] = str(path)

@@ -10,7 +10,7 @@ One operation per module, each ``func(scalar_or_model, X, ...)``:
 * :mod:`.truth` - planted sites, activities, pairs and flanks read from ``truth.json``;
 * :mod:`.scores` - the statistics vs the truth; :mod:`.gia_scores` - GIA readouts vs the oracle's;
 * :mod:`.seqlets` - top attribution seqlets matched to a motif database (Tomtom);
-* :mod:`.figures` - what the family draws (attribution logos, pair curves, seqlets);
+* :mod:`.figures` - the data of its figures (attribution logos, pair curves, seqlets);
 * :mod:`.protocol` - the fixed experiments of a dataset and the oracle's (memoised) answers.
 
 The harness family is :class:`benchsuite.evaluate.families.interpret.Interpret`.

@@ -1,4 +1,9 @@
-"""The interpret family's figures: what is drawn from a plan and two readouts."""
+"""The interpret family's figures: the data of what is shown, from a plan and two readouts.
+
+Nothing is drawn here: each figure's data (titles, sites, curves as JSON; attribution maps as a
+compressed ``.npz``) is written to the cell's ``figures/interpret/`` folder, and
+:mod:`benchsuite.evaluate.figures_render` draws it on demand (``benchsuite figures CELL``).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ import numpy as np
 from benchsuite.evaluate.interpret import protocol
 from benchsuite.evaluate.interpret.truth import ACTIVE_MIN, Truth
 
-__all__ = ["draw_figures", "draw_seqlets", "ism_attribution"]
+__all__ = ["ism_attribution", "write_figures", "write_seqlets"]
 
 
 def ism_attribution(delta: np.ndarray, codes: np.ndarray) -> np.ndarray:
@@ -22,7 +27,7 @@ def ism_attribution(delta: np.ndarray, codes: np.ndarray) -> np.ndarray:
     return out
 
 
-def draw_figures(
+def write_figures(
     ctx: Any,
     plan: protocol.Plan,
     truth: Truth,
@@ -33,12 +38,18 @@ def draw_figures(
     saliency: np.ndarray | None,
     table: dict[str, Any],
 ) -> dict[str, str]:
-    """The attribution logos of the first ISM window and the pairs' interaction curves."""
-    from benchsuite.evaluate.figures import plot_attribution_logos, plot_interaction_curves
+    """The data of the first ISM window's attribution logos and of the pairs' interaction curves
+    (``pairs.json``, ``attribution.json`` + ``.npz``); returns figure name -> JSON file."""
+    from benchsuite.evaluate.figures_render import write_figure_data
 
     assert ctx.out_dir is not None
     folder = Path(ctx.out_dir) / "interpret"
-    figures = {"interpret.pairs": str(plot_interaction_curves(table["pairs"], folder / "pairs.png"))}
+    keys = ("a", "b", "target", "cooperative", "distances", "model", "oracle")
+    curves = [{k: row[k] for k in keys} for row in table["pairs"]]
+    pairs = write_figure_data(
+        folder, "pairs", name="interpret.pairs", kind="interaction_curves", spec={"curves": curves}
+    )
+    figures = {"interpret.pairs": str(pairs)}
     if not plan.ism_rows.size:
         return figures
     sites = plan.sites[0]
@@ -53,12 +64,19 @@ def draw_figures(
         titles.insert(0, f"{ctx.source.name}: corrected saliency x input ({cells[t]})")
     names = truth.grammar.motif_names
     shaded = [(int(s), int(e), names[int(m)]) for s, e, m in sites if s < lo + span and e > lo]
-    path = plot_attribution_logos(maps, titles, shaded, folder / "attribution.png", start=lo)
+    path = write_figure_data(
+        folder,
+        "attribution",
+        name="interpret.attribution",
+        kind="attribution_logos",
+        spec={"titles": titles, "sites": shaded, "start": lo},
+        arrays={"maps": np.stack(maps)},
+    )
     figures["interpret.attribution"] = str(path)
     return figures
 
 
-def draw_seqlets(
+def write_seqlets(
     best: dict[str, dict[str, Any]],
     magnitude: np.ndarray,
     codes: np.ndarray,
@@ -68,9 +86,9 @@ def draw_seqlets(
     *,
     max_targets: int = 6,
 ) -> Path:
-    """``seqlets.png``: each target's best attribution seqlet (|saliency x input| at the observed
-    bases) titled with its Tomtom match."""
-    from benchsuite.evaluate.figures import plot_attribution_logos
+    """The data of ``seqlets.png`` (``seqlets.json`` + ``.npz``): each target's best attribution
+    seqlet (|saliency x input| at the observed bases) titled with its Tomtom match."""
+    from benchsuite.evaluate.figures_render import write_figure_data
 
     maps: list[np.ndarray] = []
     titles: list[str] = []
@@ -87,4 +105,11 @@ def draw_seqlets(
             f"{name}: best seqlet (window {i}, {start}-{start + width}), "
             f"match {best[name]['match'] or 'none'}"
         )
-    return plot_attribution_logos(maps, titles, [], folder / "seqlets.png")
+    return write_figure_data(
+        folder,
+        "seqlets",
+        name="interpret.seqlets",
+        kind="attribution_logos",
+        spec={"titles": titles, "sites": [], "start": 0},
+        arrays={"maps": np.stack(maps) if maps else np.zeros((0, width, 4))},
+    )

@@ -22,7 +22,7 @@ __all__ = ["MAX_LOGOS", "MotifResult", "motif_recovery"]
 logger = logging.getLogger(__name__)
 
 MAX_LOGOS = 32
-"""At most this many filter logos are drawn (the best-matching ones)."""
+"""At most this many filter logos are shown (the best-matching ones)."""
 
 
 @dataclass
@@ -48,7 +48,8 @@ class MotifResult:
     recovered:
         Ground-truth motif names matched by at least one filter (empty without ground truth).
     figure:
-        Path of the logo PNG when ``out_dir`` was given, else None.
+        Path of the logo figure's data ``motif_logos.json`` when ``out_dir`` was given, else
+        None (drawn on demand by :mod:`benchsuite.evaluate.figures_render`).
     decoy_match_rate:
         Fraction of filters whose best match at q < ``q_threshold`` is a decoy motif (None
         when no decoys were named).
@@ -182,8 +183,9 @@ def motif_recovery(
     q_threshold:
         A filter matches a motif when its q-value is below this.
     out_dir:
-        When given, ``motif_logos.png`` (logos of the matched filters, or of the filters with
-        most sites when none matches) and ``filters.meme`` (every filter's PPM) are written here.
+        When given, ``filters.meme`` (every filter's PPM) and ``motif_logos.json`` (the data of
+        the logo figure: the matched filters, or the filters with most sites when none matches,
+        their titles, best matches and q-values) are written here; no PNG is drawn.
     max_sequences:
         Use at most this many sequences (a seeded random subset).
     exclude_motifs:
@@ -238,7 +240,9 @@ def _write_outputs(
     motifs: Sequence[Motif],
     q_threshold: float,
 ) -> Path:
-    from benchsuite.evaluate.figures import plot_motif_logos
+    """``filters.meme`` and the logo figure's data ``motif_logos.json`` (no PNG is drawn here:
+    :func:`benchsuite.evaluate.figures_render.render_figure` draws it)."""
+    from benchsuite.evaluate.figures_render import write_figure_data
 
     out_dir.mkdir(parents=True, exist_ok=True)
     write_meme(
@@ -254,4 +258,13 @@ def _write_outputs(
         chosen = sorted(matches, key=lambda m: (-m["n_sites"], m["filter"]))[: min(16, MAX_LOGOS)]
         chosen = sorted(chosen, key=lambda m: m["filter"])
         titles = [f"filter {m['filter']}: no match at q<{q_threshold:g}" for m in chosen]
-    return plot_motif_logos([filt.ppms[m["filter"]] for m in chosen], titles, out_dir / "motif_logos.png")
+    spec = {
+        "ppms": "filters.meme",
+        "q_threshold": q_threshold,
+        "matched": bool(matched),
+        "filters": [int(m["filter"]) for m in chosen],
+        "titles": titles,
+        "best_motif": [m["best_motif"] for m in chosen],
+        "best_q": [float(m["best_q"]) for m in chosen],
+    }
+    return write_figure_data(out_dir, "motif_logos", name="motifs.logos", kind="motif_logos", spec=spec)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 import numpy as np
@@ -133,18 +134,39 @@ def test_disabled_by_option(world: World) -> None:
     assert res.not_applicable["interpret"] == "disabled by the interpret option"
 
 
-def test_figures_are_drawn_when_an_output_folder_is_given(world: World, tmp_path: Path) -> None:
+def test_figure_data_is_written_and_no_png_when_an_output_folder_is_given(
+    world: World, tmp_path: Path
+) -> None:
+    from benchsuite.evaluate.figures_render import render_cell_figures
+
     model = _random_model(1)
     source = PredictorSource(TorchPredictor(model, _Task(), name="random"), 2)
     res = run_families(
         source, world.cache, world.manifest, OPTIONS, model=model, out_dir=tmp_path, families=[Interpret()]
     )
+    folder = tmp_path / "interpret"
     assert res.figures == {
-        "interpret.pairs": str(tmp_path / "interpret" / "pairs.png"),
-        "interpret.attribution": str(tmp_path / "interpret" / "attribution.png"),
+        "interpret.pairs": str(folder / "pairs.json"),
+        "interpret.attribution": str(folder / "attribution.json"),
     }
-    for path in res.figures.values():
-        assert Path(path).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert sorted(p.name for p in folder.iterdir()) == ["attribution.json", "attribution.npz", "pairs.json"]
+    table = res.tables["interpret"]
+    pairs = json.loads((folder / "pairs.json").read_text(encoding="utf-8"))["curves"]
+    assert [(c["a"], c["b"], c["model"]) for c in pairs] == [
+        (r["a"], r["b"], r["model"]) for r in table["pairs"]
+    ]
+    attribution = json.loads((folder / "attribution.json").read_text(encoding="utf-8"))
+    with np.load(folder / "attribution.npz") as data:
+        maps = data["maps"]
+    # saliency x input, the model's ISM and the oracle's ISM over the first ISM window
+    assert maps.shape == (3, table["ism_span"], 4) and len(attribution["titles"]) == 3
+    assert attribution["titles"][0].startswith("random: corrected saliency x input")
+    assert attribution["titles"][2].startswith("oracle: ISM")
+    assert ((maps != 0).sum(axis=2) <= 1).all()  # one base per position (the observed one)
+    written = render_cell_figures(tmp_path)
+    assert sorted(written) == ["interpret.attribution", "interpret.pairs"]
+    for path in written.values():
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_attribution_logos_shade_only_the_sites_in_view(tmp_path: Path) -> None:

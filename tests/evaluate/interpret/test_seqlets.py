@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -54,11 +56,21 @@ def test_report_counts_matches_but_not_decoys(monkeypatch: pytest.MonkeyPatch) -
     assert seqlets.match_seqlets([], motifs) == []
 
 
-def test_draw_seqlets_writes_one_row_per_target(tmp_path) -> None:  # noqa: ANN001
-    from benchsuite.evaluate.interpret.figures import draw_seqlets
+def test_seqlet_figure_data_has_one_row_per_target_with_a_seqlet(tmp_path) -> None:  # noqa: ANN001
+    from benchsuite.evaluate.figures_render import render_figure
+    from benchsuite.evaluate.interpret.figures import write_seqlets
 
-    codes = np.zeros((2, 30), np.uint8)
+    codes = np.random.default_rng(1).integers(0, 4, (2, 30)).astype(np.uint8)
     mag = np.random.default_rng(0).random((2, 2, 30))
     best = {"a": {"window": 1, "start": 3, "match": "GOOD"}}
-    path = draw_seqlets(best, mag, codes, ["a", "b"], 10, tmp_path)
-    assert path == tmp_path / "seqlets.png" and path.read_bytes()[:4] == b"\x89PNG"
+    path = write_seqlets(best, mag, codes, ["a", "b"], 10, tmp_path)
+    assert path == tmp_path / "seqlets.json" and not list(tmp_path.glob("*.png"))
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    assert doc["name"] == "interpret.seqlets"
+    assert doc["titles"] == ["a: best seqlet (window 1, 3-13), match GOOD"]
+    with np.load(tmp_path / "seqlets.npz") as data:
+        maps = data["maps"]
+    expected = np.zeros((10, 4))
+    expected[np.arange(10), codes[1, 3:13]] = mag[1, 0, 3:13]
+    np.testing.assert_allclose(maps, expected[None], rtol=1e-6)
+    assert render_figure(path)[1].read_bytes()[:4] == b"\x89PNG"
