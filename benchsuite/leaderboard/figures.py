@@ -9,9 +9,11 @@
   (does accuracy imply the right biology?);
 - ``robustness_vs_perseq.png``: robustness variation (lower is better) vs per-sequence Pearson r
   (both at each model's own bin);
-- ``best_model_motifs.png``: the first-layer motif logos of the rank-1 model, copied from the
-  figure its record references (when the file is still reachable inside that record's own
-  folder: paths outside it, ``..`` and symlinks pointing out are refused and logged).
+- ``best_model_motifs.png``: the first-layer motif logos of the rank-1 model, drawn from the
+  figure data its record references (``motif_logos.json`` and ``filters.meme``, see
+  :mod:`benchsuite.evaluate.figures_render`), or copied from the PNG an older record references
+  (when the files are still reachable inside that record's own folder: paths outside it, ``..``
+  and symlinks pointing out are refused and logged). No other model's logos are drawn.
 
 Ceilings are drawn as black stars labelled with their bin: at the common bin when both axes
 are common-bin or per-sequence metrics, at each bin a plotted model uses when an axis is an
@@ -293,9 +295,34 @@ def _resolve_figure(path_text: str, base_dir: Path | None, source: str = "") -> 
     return found
 
 
+def _data_confined(path: Path | None, base_dir: Path | None, source: str) -> bool:
+    """Whether a figure data file and the files it reads (PPMs, arrays) all lie in ``base_dir``."""
+    from benchsuite.evaluate.figures_render import FigureDataError, data_files
+
+    if path is None or base_dir is None:
+        return False
+    try:
+        files = data_files(path)
+    except FigureDataError as exc:
+        log.warning("figure data %s of record %s is not usable: %s", path, source or "?", exc)
+        return False
+    folder = base_dir.resolve()
+    outside = [f for f in files if f.exists() and not _inside(f, folder)]
+    if outside:
+        log.warning(
+            "figure data %s of record %s refused: %s resolves outside the record's folder %s",
+            path,
+            source or "?",
+            outside[0],
+            folder,
+        )
+    return not outside
+
+
 def find_motif_figure(row: Row) -> Path | None:
     """The motif-logo figure referenced by one of the row's records, if the file exists inside
-    that record's folder (see :func:`_resolve_figure`).
+    that record's folder (see :func:`_resolve_figure`): its data ``motif_logos.json`` (with the
+    files it reads inside the folder too), or the PNG of an older record.
 
     Figures whose name contains ``logo`` are preferred over other ``motif`` figures.
     """
@@ -305,9 +332,28 @@ def find_motif_figure(row: Row) -> Path | None:
         for name in names:
             if "logo" in name.lower() or "motif" in name.lower():
                 found = _resolve_figure(str(figures[name]), item.base_dir, item.source)
-                if found is not None and found.suffix.lower() == ".png":
+                suffix = "" if found is None else found.suffix.lower()
+                if suffix == ".png" or (
+                    suffix == ".json" and _data_confined(found, item.base_dir, item.source)
+                ):
                     return found
     return None
+
+
+def _best_model_logos(source: Path, dest: Path) -> bool:
+    """Draw (figure data) or copy (an older record's PNG) the best model's logos to ``dest``."""
+    from benchsuite.evaluate.figures_render import FigureDataError, render_figure
+
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    if source.suffix.lower() == ".png":
+        shutil.copyfile(source, dest)
+        return True
+    try:
+        render_figure(source, dest)
+    except FigureDataError as exc:
+        log.warning("the best model's motif logos are not drawn: %s", exc)
+        return False
+    return True
 
 
 def make_figures(board: Board, out_dir: Path) -> dict[str, Path]:
@@ -343,11 +389,9 @@ def make_figures(board: Board, out_dir: Path) -> dict[str, Path]:
     best = board.best_row()
     if best is not None:
         source = find_motif_figure(best)
-        if source is not None:
-            dest = out_dir / "best_model_motifs.png"
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, dest)
+        dest = out_dir / "best_model_motifs.png"
+        if source is not None and _best_model_logos(source, dest):
             written[f"First-layer motif logos of the best model ({best.model}, {best.task})"] = dest
-        else:
+        elif source is None:
             log.info("no motif logo figure found for the best model %s/%s", best.model, best.task)
     return written

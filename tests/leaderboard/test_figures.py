@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import math
 
 import matplotlib
@@ -125,3 +126,29 @@ def test_interpretation_scatters_plot_each_model_with_both_values(tmp_path):
     ]
     written = make_figures(board, tmp_path / "figures")
     assert {"attribution_vs_pearson.png", "grammar_vs_pearson.png"} <= {p.name for p in written.values()}
+
+
+def test_the_best_models_logos_are_drawn_from_its_figure_data(tmp_path, monkeypatch):
+    """Only the rank-1 model's logos are drawn, from its motif_logos.json and filters.meme."""
+    from benchsuite.evaluate import figures as plots
+    from benchsuite.leaderboard.figures import make_figures
+    from tests.evaluate.conftest_motifs import write_logo_data
+    from tests.results.record_factory import make_record, write
+
+    titles = {}
+    for model, rank in (("best", 0.6), ("other", 0.4)):
+        folder = tmp_path / "runs" / model
+        data = write_logo_data(folder / "figures" / "motifs", 5, seed=int(rank * 10))
+        titles[model] = json.loads(data.path.read_text(encoding="utf-8"))["titles"]
+        record = make_record(model, overrides={SORT_METRIC: rank}, figures={"motifs.logos": str(data.path)})
+        write(folder, record)
+    drawn: list[list[str]] = []
+    draw = plots.plot_motif_logos
+    monkeypatch.setattr(plots, "plot_motif_logos", lambda p, t, out, **kw: drawn.append(t) or draw(p, t, out))
+    (board,) = build_boards(gather_records(records=[tmp_path / "runs"]).records)
+    written = make_figures(board, tmp_path / "board")
+    logos = written["First-layer motif logos of the best model (best, quantitative)"]
+    assert logos == tmp_path / "board" / "best_model_motifs.png"
+    assert logos.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert drawn == [titles["best"]]  # once, the best model's, with its titles
+    assert not list((tmp_path / "runs").rglob("*.png"))  # nothing drawn into the record folders

@@ -8,6 +8,7 @@ plugin, distribution, task, n/a reason) is escaped in Markdown and HTML and neut
 from __future__ import annotations
 
 import csv
+import json
 import logging
 import os
 import re
@@ -76,6 +77,33 @@ def test_figures_outside_the_record_folder_are_refused_and_logged(tmp_path, monk
         assert _motif_figure(tmp_path, figure) is None
     messages = [r.getMessage() for r in caplog.records if r.name == "benchsuite.leaderboard.figures"]
     assert any("record.json" in m and "outside" in m for m in messages), messages
+
+
+DATA = "figures/motifs/motif_logos.json"  # the logos' data, as the motif family writes it now
+
+
+@pytest.mark.parametrize("how", ["meme-symlink", "meme-path", "json-symlink"])
+def test_figure_data_reading_outside_the_record_folder_is_refused_and_logged(tmp_path, caplog, how):
+    """The logos' data and the PPMs it reads must all lie in the record's folder."""
+    from tests.evaluate.conftest_motifs import write_logo_data
+
+    outside = tmp_path / "outside"
+    data = write_logo_data(outside, 6)
+    folder = tmp_path / CELL / "figures" / "motifs"
+    folder.mkdir(parents=True)
+    if how == "json-symlink":
+        os.symlink(data.path, folder / "motif_logos.json")
+    else:
+        doc = json.loads(data.path.read_text(encoding="utf-8"))
+        if how == "meme-symlink":
+            os.symlink(outside / "filters.meme", folder / "filters.meme")
+        else:
+            doc["ppms"] = "../../../../outside/filters.meme"
+        (folder / "motif_logos.json").write_text(json.dumps(doc), encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="benchsuite.leaderboard.figures"):
+        assert _motif_figure(tmp_path, DATA) is None
+    messages = [r.getMessage() for r in caplog.records if r.name == "benchsuite.leaderboard.figures"]
+    assert any("record.json" in m and ("outside" in m or "file name" in m) for m in messages), messages
 
 
 # --- strings in the outputs --------------------------------------------------------------------
