@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "list",
     "run",
     "evaluate",
+    "figures",
     "export",
     "verify",
     "leaderboard",
