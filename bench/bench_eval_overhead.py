@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -116,25 +115,11 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=None, help="work folder (default: a temporary one)")
     args = parser.parse_args()
 
-    import torch
+    from _world import bench_world, fresh_model
 
-    from benchsuite.data.manifest import load_manifest
-    from benchsuite.data.prepare import prepare_dataset
-    from benchsuite.evaluate.motifs.tomtom import use_numba_cache, warm_up
     from benchsuite.plugins import load_plugins
-    from benchsuite.run.runner import RunOptions
-    from benchsuite.run.scoring import eval_options_for
-    from benchsuite.simulate.bundle import simulate_bundle
-    from benchsuite.train.fit import model_size_profile
 
-    torch.set_num_threads(1)
-    use_numba_cache()
-    warm_up()
-    work = args.work or Path(tempfile.mkdtemp(prefix="bench-eval-"))
-    bundle = Path(simulate_bundle(args.profile, work / "bundle", 0))
-    manifest = load_manifest(bundle)
-    cache = prepare_dataset(manifest, cache_dir=work / "cache", progress=False)
-    options = eval_options_for(RunOptions(profile=args.profile))
+    manifest, cache, options = bench_world(args.profile, args.work)
     registry = load_plugins()
     g = manifest.geometry
     print(
@@ -143,14 +128,7 @@ def main() -> None:
     for name in args.model or ["cnn-baseline"]:
         registered = registry.models[name]
         for kind in sorted(registered.spec.tasks):
-            task = registered.spec.task_spec(
-                kind,
-                input_length=g.input_length,
-                num_targets=len(manifest.targets),
-                target_names=[t.name for t in manifest.targets],
-            )
-            torch.manual_seed(0)
-            model = registered.build(task, profile=model_size_profile(args.profile)).eval()
+            model, task = fresh_model(registered, kind, manifest, args.profile)
             per_batch = {b: bare_seconds_per_window(model, g.input_length, b) for b in BATCHES}
             best = min(per_batch, key=lambda b: per_batch[b])
             shown = ", ".join(f"{b}: {1e3 * s:.2f} ms" for b, s in per_batch.items())
