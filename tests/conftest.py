@@ -4,6 +4,8 @@
 - numba (memelite) caches its compiled code under a writable folder.
 - ``benchsuite run`` defaults to one cell at a time (``BENCHSUITE_JOBS=1``): faked plugin entry
   points exist only in the test process, so parallel tests ask for ``--jobs`` themselves.
+- the search plugin registers no architecture document (``BENCHSUITE_SEARCH_DIR`` points at a
+  missing folder) unless a test points it at one.
 - ``real_data`` gives the ../shared/data folder (``BENCHSUITE_REAL_DATA``) or skips with a reason.
 """
 
@@ -21,6 +23,9 @@ os.environ.setdefault("WANDB_SILENT", "true")
 os.environ.setdefault("NUMBA_CACHE_DIR", str(ROOT / ".numba_cache"))
 os.environ.setdefault("BENCHSUITE_CACHE", str(ROOT / ".cache" / "test-datasets"))
 os.environ.setdefault("BENCHSUITE_JOBS", "1")
+# the committed architecture documents (searched/) are models of the default board, not of the
+# tests: the search plugin registers nothing from a folder that does not exist
+os.environ.setdefault("BENCHSUITE_SEARCH_DIR", str(ROOT / ".cache" / "no-searched-models"))
 
 
 def real_data_dir() -> Path | None:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
-    from benchsuite.plugins.manager import RegisteredModel, Registry
+    from benchsuite.plugins.registry import RegisteredModel, Registry
 
 __all__ = ["BUILTIN_DISTRIBUTIONS", "is_builtin", "resolve_names"]
 
@@ -40,7 +40,7 @@ def resolve_names(candidates: Sequence[RegisteredModel], registry: Registry) -> 
     - any other name registered more than once is rejected for every registrant (one
       ``"duplicate"`` error naming them all).
     """
-    from benchsuite.plugins.manager import ALLOW_ENV, PluginLoadError
+    from benchsuite.plugins.registry import ALLOW_ENV, PluginLoadError
 
     by_name: dict[str, list[RegisteredModel]] = {}
     for candidate in candidates:
