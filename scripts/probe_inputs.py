@@ -120,6 +120,7 @@ def _cases(work: Path) -> list[Case]:
         "{cache}",
     ]
     run += ["--wandb", "disabled", "--no-cagi5", "--no-motifs", "--no-ceilings", "--max-epochs", "1"]
+    tuned_run = [run[0], *run[2:], "--tuned"]  # `run` without --all
     a_file = work / "a-file"
     a_file.write_text("x\n")
     peak_a = Path("peaks/celltype_A.narrowPeak")
@@ -308,6 +309,20 @@ def _cases(work: Path) -> list[Case]:
             needs_bundle=False,
         ),
         Case("verify a missing record", ["verify", str(work / "none.json")], "none.json", needs_bundle=False),
+        Case("run --tuned a missing file", [*tuned_run, str(work / "no-tuned.json")], "no-tuned.json"),
+        Case("run --tuned a file that is not a tuned profile", [*tuned_run, str(a_file)], "a-file"),
+        Case("run --tuned with --all", [*run, "--tuned", str(a_file)], "--tuned"),
+        Case(
+            "figures of a folder without figure data",
+            ["figures", str(work / "no-cell")],
+            "no-cell",
+            needs_bundle=False,
+        ),
+        Case(
+            "search --threads 0",
+            ["search", "--threads", "0", "--out", str(work / "s0"), "--bundle", "{bundle}"],
+            "--threads",
+        ),
         Case(
             "verify a record that is not JSON",
             ["verify", str(work / "bad-records" / "record.json")],
