@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -283,6 +284,18 @@ def _best(entries: list[dict[str, Any]]) -> dict[str, Any] | None:
     return max(scored, key=lambda e: (float(e["score"]), -int(e["index"])))
 
 
+@contextmanager
+def candidate_progress(options: SearchOptions, console: Console) -> Iterator[Progress]:
+    """The progress bar of a search's candidates, with ``options.threads`` intra-op threads
+    while it is open (every candidate trains inside it)."""
+    from benchsuite.run.parallel import cell_threads
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    progress = Progress(*columns, console=console, disable=not options.progress)
+    with progress, cell_threads(options.threads):
+        yield progress
+
+
 def run_search(
     options: SearchOptions, *, console: Console | None = None, evaluator: Evaluator | None = None
 ) -> SearchResult:
@@ -295,7 +308,6 @@ def run_search(
     """
     from benchsuite.data.manifest import load_manifest
     from benchsuite.data.prepare import prepare_dataset
-    from benchsuite.run.parallel import cell_threads
 
     console = console or Console(stderr=True)
     _check_options(options)
@@ -321,17 +333,7 @@ def run_search(
     group = f"search-{options.architect}-{options.task}-seed{options.seed}-{cache.fingerprint[:8]}"
     result = SearchResult(None, None, resumed=sorted(i for i in finished if i in mine))
     best = _best(list(finished.values()))
-    with (
-        Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            disable=not options.progress,
-        ) as progress,
-        cell_threads(options.threads),
-    ):
+    with candidate_progress(options, console) as progress:
         bar = progress.add_task(_describe(options, best), total=len(mine), completed=len(result.resumed))
         for index in mine:
             if index in finished:

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from benchsuite.errors import BenchsuiteError, ConfigError
 from benchsuite.search.architects import Trial, make_architect
@@ -28,6 +27,7 @@ from benchsuite.search.loop import (
     _check_folder,
     _check_options,
     _shard,
+    candidate_progress,
     train_on_search_splits,
 )
 from benchsuite.search.tune import TUNED_NAME, TuneEvaluator, TuneSpace, tuned_spec, write_tuned
@@ -90,7 +90,6 @@ def run_tuning(
     from benchsuite.data.manifest import load_manifest
     from benchsuite.data.prepare import prepare_dataset
     from benchsuite.plugins import load_plugins
-    from benchsuite.run.parallel import cell_threads
     from benchsuite.train.fit import model_size_profile
 
     console = console or Console(stderr=True)
@@ -133,17 +132,7 @@ def run_tuning(
     mine = [i for i in range(options.candidates) if i % n == k - 1]
     result = SearchResult(None, None, resumed=sorted(i for i in finished if i in mine))
     metric = VAL_METRIC[options.task]
-    with (
-        Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            disable=not options.progress,
-        ) as progress,
-        cell_threads(options.threads),
-    ):
+    with candidate_progress(options, console) as progress:
         bar = progress.add_task(f"tune {model}", total=len(mine), completed=len(result.resumed))
         for index in (i for i in mine if i not in finished):
             choices = architect.propose(index)
