@@ -61,8 +61,10 @@ def _root(
 ) -> None:
     """benchsuite: train, evaluate and rank sequence-to-signal models on a fixed protocol."""
     from benchsuite.evaluate.motifs.tomtom import use_numba_cache
+    from benchsuite.run.allocator import tune_allocator
 
     use_numba_cache()  # memelite's numba code compiled once per machine, not once per process
+    tune_allocator()  # no page faults for every batch's activations (bit-identical numbers)
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(message)s",
