@@ -8,9 +8,10 @@ from typing import Any
 
 
 def bench_world(profile: str, work: Path | None, eval_profile: str | None = None) -> tuple[Any, Any, Any]:
-    """One torch thread, Tomtom's numba code loaded from its persistent cache (its compile is
-    excluded), the ``profile`` bundle (seed 0) simulated under ``work`` (default: a temporary
-    folder) and prepared: (manifest, cache, the harness options of ``eval_profile``'s budget)."""
+    """One torch thread, the CLI's malloc settings, Tomtom's numba code loaded from its persistent
+    cache (its compile is excluded), the ``profile`` bundle (seed 0) simulated under ``work``
+    (default: a temporary folder) and prepared: (manifest, cache, the harness options of
+    ``eval_profile``'s budget)."""
     import tempfile
 
     import torch
@@ -18,11 +19,13 @@ def bench_world(profile: str, work: Path | None, eval_profile: str | None = None
     from benchsuite.data.manifest import load_manifest
     from benchsuite.data.prepare import prepare_dataset
     from benchsuite.evaluate.motifs.tomtom import use_numba_cache, warm_up
+    from benchsuite.run.allocator import tune_allocator
     from benchsuite.run.runner import RunOptions
     from benchsuite.run.scoring import eval_options_for
     from benchsuite.simulate.bundle import simulate_bundle
 
     torch.set_num_threads(1)
+    tune_allocator()  # the malloc settings of the CLI (benchsuite.run.allocator)
     use_numba_cache()
     warm_up()
     work = work or Path(tempfile.mkdtemp(prefix="bench-"))
