@@ -211,6 +211,7 @@ def options_to_json(options: RunOptions, bundle: Path) -> dict[str, Any]:
     """The run options a worker needs: the resolved bundle, nothing isolated again, no progress."""
     data = dataclasses.asdict(options)
     data.update(bundle=str(bundle), isolate="none", cell_timeout=None, progress=False, ceilings=False, jobs=1)
+    data["tuned"] = [str(Path(p).resolve()) for p in options.tuned]
     return {k: (str(v) if isinstance(v, Path) else v) for k, v in data.items()}
 
 
@@ -222,6 +223,7 @@ def options_from_json(data: dict[str, Any]) -> RunOptions:
         k: (Path(v) if k in _PATH_OPTIONS and v is not None else tuple(v) if isinstance(v, list) else v)
         for k, v in data.items()
     }
+    values["tuned"] = tuple(Path(p) for p in values.get("tuned", ()))
     return RunOptions(**values)
 
 

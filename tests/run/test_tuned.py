@@ -104,3 +104,15 @@ def test_a_file_that_is_not_a_tuned_profile_names_itself(tmp_path):
     assert str(bad) in str(info.value)
     with pytest.raises(InputFileError, match="unknown training settings"):
         read_tuned(_tuned(tmp_path, training={"max_epochs": 3}))
+
+
+def test_tuned_profiles_travel_to_worker_processes(tmp_path, monkeypatch):
+    from benchsuite.run.isolation import options_from_json, options_to_json
+    from benchsuite.run.runner import RunOptions
+
+    monkeypatch.chdir(tmp_path)
+    path = _tuned(tmp_path)
+    options = RunOptions(profile="smoke", tuned=(Path("tuned.json"),))
+    payload = json.loads(json.dumps(options_to_json(options, tmp_path / "bundle")))  # what a worker gets
+    assert payload["tuned"] == [str(path.resolve())]  # absolute: a worker may start elsewhere
+    assert options_from_json(payload).tuned == (path.resolve(),)
